@@ -1,0 +1,40 @@
+{
+  "targets": [
+    {
+      "target_name": "posix_aio",
+      "sources": [
+        "native/addon.cc",
+        "native/control_block.cc",
+        "native/op.cc",
+        "native/pool_work.cc",
+        "native/engine_threadpool.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "NAPI_CPP_EXCEPTIONS"
+      ],
+      "cflags": ["-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15"
+      },
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": ["native/engine_posix.cc"],
+          "defines": ["AIO_HAVE_POSIX_AIO"],
+          "libraries": ["-lrt"]
+        }],
+        ["OS=='mac' or OS=='freebsd'", {
+          "sources": ["native/engine_posix.cc"],
+          "defines": ["AIO_HAVE_POSIX_AIO"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,33 @@
+#include "control_block.h"
+
+#include <cerrno>
+
+namespace posix_aio {
+
+bool ControlBlock::Start() {
+  if (state_ == State::kInFlight) return false;
+  state_ = State::kInFlight;
+  result_ = 0;
+  return true;
+}
+
+void ControlBlock::Finish(int64_t result) {
+  state_ = State::kDone;
+  result_ = result;
+}
+
+bool ControlBlock::Reset() {
+  if (state_ == State::kInFlight) return false;
+  state_ = State::kIdle;
+  result_ = 0;
+  op_ = Op();
+  op_.owner = this;
+  return true;
+}
+
+int ControlBlock::Error() const {
+  if (state_ == State::kInFlight) return EINPROGRESS;
+  return result_ < 0 ? static_cast<int>(-result_) : 0;
+}
+
+}  // namespace posix_aio

@@ -1,0 +1,81 @@
+// The engine interface. An engine takes batches of ops and completes each one
+// exactly once through the CompletionSink, from whatever thread it likes.
+// Engines are created per env and never share state across envs.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "op.h"
+
+namespace posix_aio {
+
+// Receives finished ops. Thread-safe: engines may call it from any thread.
+class CompletionSink {
+ public:
+  virtual ~CompletionSink() = default;
+  virtual void Complete(Op* const* ops, size_t count) = 0;
+};
+
+// Return values of Engine::Cancel. The glue exports these numbers as
+// AIO.AIO_CANCELED and friends (the platform's own <aio.h> values differ
+// between Linux and macOS, so engines translate).
+enum CancelResult : int {
+  kCanceled = 0,
+  kNotCanceled = 1,
+  kAllDone = 2,
+};
+
+// glibc has no lio_listio limit (sysconf says -1); this is the chunk the
+// engines use where the platform sets none.
+constexpr size_t kDefaultChunkSize = 1024;
+
+class Engine {
+ public:
+  explicit Engine(CompletionSink& sink) : sink_(sink) {}
+  virtual ~Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  virtual const char* Name() const = 0;
+
+  // How many ops one kernel submission takes (AIO.LISTIO_MAX). Callers may
+  // pass larger batches; the engine splits them.
+  virtual size_t ChunkSize() const = 0;
+
+  // Starts every op; each completes later through the sink. Never blocks on
+  // the IO itself. An op the engine cannot start completes with -errno.
+  virtual void Submit(Op* const* ops, size_t count) = 0;
+
+  // Runs every op to completion before returning (LIO_WAIT). Results land in
+  // op->result; the sink is not used.
+  virtual void SubmitWait(Op* const* ops, size_t count) {
+    for (size_t i = 0; i < count; ++i) RunBlocking(*ops[i]);
+  }
+
+  // Cancels `op` (or, when null, every op on `fd`) if it has not started.
+  // Returns a CancelResult or -errno. A canceled op still completes through
+  // the sink, with -ECANCELED.
+  virtual int Cancel(int fd, Op* op) = 0;
+
+  // Env teardown: cancel what can be canceled and wait for everything else,
+  // so that no buffer is touched after this returns. Called once, on the
+  // loop thread; completions reaching the sink from now on are not delivered.
+  virtual void Shutdown() = 0;
+
+ protected:
+  CompletionSink& sink_;
+};
+
+// Factories, one per engine file. A factory returns null and sets *why when
+// the engine cannot run here (not compiled in, or refused by the kernel).
+std::unique_ptr<Engine> MakeThreadPoolEngine(uv_loop_t* loop,
+                                             CompletionSink& sink,
+                                             std::string* why);
+std::unique_ptr<Engine> MakePosixEngine(uv_loop_t* loop, CompletionSink& sink,
+                                        std::string* why);
+
+}  // namespace posix_aio

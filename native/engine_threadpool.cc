@@ -1,0 +1,51 @@
+// The portable engine: every op is an ordinary blocking syscall run on
+// libuv's thread pool (uv_queue_work), one work item per op so that up to
+// UV_THREADPOOL_SIZE ops run at once; a chunk's ops reach JS together.
+#include <algorithm>
+
+#include "engine.h"
+#include "pool_work.h"
+
+namespace posix_aio {
+
+namespace {
+
+class ThreadPoolEngine final : public Engine {
+ public:
+  ThreadPoolEngine(uv_loop_t* loop, CompletionSink& sink)
+      : Engine(sink), pool_(loop, sink) {}
+
+  const char* Name() const override { return "threadpool"; }
+  size_t ChunkSize() const override { return kDefaultChunkSize; }
+
+  void Submit(Op* const* ops, size_t count) override {
+    for (size_t i = 0; i < count; i += kDefaultChunkSize) {
+      size_t n = std::min(kDefaultChunkSize, count - i);
+      auto* chunk = new PoolWork::Gather(n);
+      for (size_t j = i; j < i + n; ++j) {
+        pool_.Queue(&ops[j], 1, RunEach, nullptr, true, chunk);
+      }
+    }
+  }
+
+  int Cancel(int fd, Op* op) override { return pool_.Cancel(fd, op); }
+
+  void Shutdown() override { pool_.Drain(); }
+
+ private:
+  static void RunEach(void*, Op* const* ops, size_t count) {
+    for (size_t i = 0; i < count; ++i) RunBlocking(*ops[i]);
+  }
+
+  PoolWork pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> MakeThreadPoolEngine(uv_loop_t* loop,
+                                             CompletionSink& sink,
+                                             std::string*) {
+  return std::make_unique<ThreadPoolEngine>(loop, sink);
+}
+
+}  // namespace posix_aio

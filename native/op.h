@@ -1,0 +1,63 @@
+// One in-flight operation, as every engine sees it. Engines read the request
+// fields, write `result`, and hand the op back through the CompletionSink.
+// Nothing here knows about JavaScript: the glue keeps its own references in
+// the opaque `pins` slots.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#if defined(AIO_HAVE_POSIX_AIO)
+#include <aio.h>
+#endif
+
+namespace posix_aio {
+
+enum class OpCode : uint8_t {
+  kRead,
+  kWrite,
+  kFsync,
+  kFdatasync,
+  kNop,
+  kOpen,
+  kClose,
+  kFstatSize,  // result: st_size of a regular file, 0 for anything else
+};
+
+struct Op {
+  // Request.
+  OpCode code = OpCode::kNop;
+  int fd = -1;
+  uint8_t* data = nullptr;  // already offset into the pinned buffer
+  size_t length = 0;
+  int64_t position = 0;
+  int reqprio = 0;
+  std::string path;  // kOpen only
+  int flags = 0;     // kOpen only
+  int mode = 0;      // kOpen only
+
+  // Outcome: bytes, a new fd, a size, or -errno.
+  int64_t result = 0;
+
+  // Delivery: which JS request this op belongs to, and where in it.
+  uint32_t token = 0;
+  uint32_t index = 0;
+  void* pins[2] = {nullptr, nullptr};  // owned by the glue, opaque here
+  void* owner = nullptr;  // the ControlBlock embedding this op, if any
+
+#if defined(AIO_HAVE_POSIX_AIO)
+  struct aiocb aiocb {};  // the real control block the posix engine submits
+#endif
+};
+
+// Runs `op` with ordinary blocking syscalls and stores its result. Used by
+// the thread-pool engine, and by others for calls they cannot make async.
+void RunBlocking(Op& op);
+
+// True for the ops that move bytes through a buffer.
+inline bool IsTransfer(OpCode code) {
+  return code == OpCode::kRead || code == OpCode::kWrite;
+}
+
+}  // namespace posix_aio

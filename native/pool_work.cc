@@ -1,0 +1,105 @@
+#include "pool_work.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+namespace posix_aio {
+
+PoolWork::~PoolWork() {
+  // Destroying groups that a pool thread may still touch would be a
+  // use-after-free; Drain must have run.
+  if (outstanding_ != 0) {
+    std::fprintf(stderr, "posix-aio: PoolWork destroyed with work in flight\n");
+    std::abort();
+  }
+}
+
+void PoolWork::Queue(Op* const* ops, size_t count, Job job, void* context,
+                     bool cancelable, Gather* gather) {
+  auto* group = new Group();
+  group->req.data = group;
+  group->owner = this;
+  group->job = job;
+  group->context = context;
+  group->cancelable = cancelable;
+  group->gather = gather;
+  group->ops.assign(ops, ops + count);
+
+  int rc = uv_queue_work(loop_, &group->req, Work, AfterWork);
+  if (rc != 0) {
+    // Only fails for a null callback or a closing loop; report it per op.
+    for (Op* op : group->ops) op->result = rc;
+    Deliver(group);
+    return;
+  }
+  group->next = head_;
+  if (head_) head_->prev = group;
+  head_ = group;
+  ++outstanding_;
+}
+
+void PoolWork::Work(uv_work_t* req) {
+  auto* group = static_cast<Group*>(req->data);
+  group->job(group->context, group->ops.data(), group->ops.size());
+  group->finished.store(true, std::memory_order_release);
+}
+
+void PoolWork::AfterWork(uv_work_t* req, int status) {
+  auto* group = static_cast<Group*>(req->data);
+  PoolWork* self = group->owner;
+  if (status == UV_ECANCELED) {
+    for (Op* op : group->ops) op->result = -ECANCELED;
+  }
+  if (group->prev) group->prev->next = group->next;
+  if (group->next) group->next->prev = group->prev;
+  if (self->head_ == group) self->head_ = group->next;
+  --self->outstanding_;
+  self->Deliver(group);
+}
+
+void PoolWork::Deliver(Group* group) {
+  Gather* gather = group->gather;
+  if (gather == nullptr) {
+    sink_.Complete(group->ops.data(), group->ops.size());
+  } else {
+    gather->done.insert(gather->done.end(), group->ops.begin(),
+                        group->ops.end());
+    if (--gather->remaining == 0) {
+      sink_.Complete(gather->done.data(), gather->done.size());
+      delete gather;
+    }
+  }
+  delete group;
+}
+
+int PoolWork::Cancel(int fd, const Op* op) {
+  bool any_canceled = false;
+  bool any_running = false;
+  for (Group* group = head_; group; group = group->next) {
+    if (!group->cancelable) continue;
+    bool match = false;
+    for (const Op* member : group->ops) {
+      if (op ? member == op : member->fd == fd) match = true;
+    }
+    if (!match) continue;
+    if (uv_cancel(reinterpret_cast<uv_req_t*>(&group->req)) == 0) {
+      any_canceled = true;
+    } else if (!group->finished.load(std::memory_order_acquire)) {
+      any_running = true;
+    }
+  }
+  if (any_running) return kNotCanceled;
+  return any_canceled ? kCanceled : kAllDone;
+}
+
+void PoolWork::Drain() {
+  for (Group* group = head_; group; group = group->next) {
+    uv_cancel(reinterpret_cast<uv_req_t*>(&group->req));
+  }
+  // Our requests keep the loop alive, so each turn blocks until a pool
+  // thread reports back.
+  while (outstanding_ > 0) uv_run(loop_, UV_RUN_ONCE);
+}
+
+}  // namespace posix_aio

@@ -1,0 +1,75 @@
+// Runs blocking jobs for groups of ops on libuv's thread pool and completes
+// the ops through the sink. The thread-pool engine is built on it, and other
+// engines use it for calls they cannot make asynchronously (open, fstat,
+// close) or for waiting on their own requests.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstddef>
+#include <vector>
+
+#include "engine.h"
+#include "op.h"
+
+namespace posix_aio {
+
+class PoolWork {
+ public:
+  // Runs on a pool thread and fills in each op's result.
+  using Job = void (*)(void* context, Op* const* ops, size_t count);
+
+  PoolWork(uv_loop_t* loop, CompletionSink& sink) : loop_(loop), sink_(sink) {}
+  ~PoolWork();
+  PoolWork(const PoolWork&) = delete;
+  PoolWork& operator=(const PoolWork&) = delete;
+
+  // Collects the ops of several groups so that they reach the sink together,
+  // once the last group is done: one notification per chunk, like
+  // lio_listio, however many pool threads the chunk was spread over.
+  struct Gather {
+    explicit Gather(size_t groups) : remaining(groups) {}
+    size_t remaining;
+    std::vector<Op*> done;
+  };
+
+  // Loop thread only. A cancelable group can be withdrawn by Cancel until a
+  // pool thread picks it up. With a gather (which the last of its groups
+  // frees), the ops are held back until all its groups are done.
+  void Queue(Op* const* ops, size_t count, Job job, void* context,
+             bool cancelable, Gather* gather = nullptr);
+
+  // Loop thread only. Cancels the cancelable groups holding `op` (or, when
+  // null, any op on `fd`). Returns a CancelResult.
+  int Cancel(int fd, const Op* op);
+
+  // Loop thread only, at env teardown: withdraws what has not started and
+  // runs the loop until every group has been completed.
+  void Drain();
+
+ private:
+  struct Group {
+    uv_work_t req;
+    PoolWork* owner;
+    Job job;
+    void* context;
+    bool cancelable;
+    Gather* gather;
+    std::atomic<bool> finished{false};
+    std::vector<Op*> ops;
+    Group* prev = nullptr;
+    Group* next = nullptr;
+  };
+
+  static void Work(uv_work_t* req);
+  static void AfterWork(uv_work_t* req, int status);
+  void Deliver(Group* group);
+
+  uv_loop_t* loop_;
+  CompletionSink& sink_;
+  Group* head_ = nullptr;  // groups queued or running; loop thread only
+  size_t outstanding_ = 0;
+};
+
+}  // namespace posix_aio
