@@ -1,0 +1,46 @@
+// Loads the addon (a prebuild, else the local build) and types its surface.
+import { join } from 'node:path'
+
+export interface NativeControlBlock {
+  /** 0 never submitted, 1 in flight, 2 done. */
+  state (): 0 | 1 | 2
+  /** aio_error(): 0, EINPROGRESS or errno. */
+  error (): number
+  /** aio_return(): bytes, or -1 when the op failed. */
+  result (): number
+  /** false while in flight. */
+  reset (): boolean
+}
+
+export interface Native {
+  opcodes: {
+    read: number, write: number, fsync: number, fdatasync: number,
+    nop: number, open: number, close: number, fstatSize: number
+  }
+  constants: {
+    LIO_READ: number, LIO_WRITE: number, LIO_NOP: number, LIO_WAIT: number, LIO_NOWAIT: number,
+    AIO_CANCELED: number, AIO_NOTCANCELED: number, AIO_ALLDONE: number,
+    EINPROGRESS: number, ECANCELED: number, O_SYNC: number, O_DSYNC: number,
+    AIO_PRIO_DELTA_MAX: number
+  }
+  compiledBackends: string[]
+  ControlBlock: new () => NativeControlBlock
+  /** Creates the first engine of `names` that works: [name, chunk size], or the reasons none did. Once per thread. */
+  setup (names: string[], onComplete: (triples: Float64Array) => void): [string, number] | string
+  queueTransfer (code: number, fd: number, buffer: Uint8Array, start: number, length: number, position: number): void
+  queueFd (code: number, fd: number): void
+  queueOpen (path: string, flags: number, mode: number): void
+  /** false when the block finished at once (LIO_NOP). */
+  queueBlock (block: NativeControlBlock, code: number, fd: number, buffer: Uint8Array | null,
+    nbytes: number, offset: number, reqprio: number): boolean
+  submit (token: number): void
+  submitWait (): Float64Array
+  cancel (fd: number, block?: NativeControlBlock): number
+  /** [submitted, completed, batches, notifications, inFlight] */
+  stats (): [number, number, number, number, number]
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => unknown
+
+export const native = load(join(__dirname, '..')) as Native

@@ -1,0 +1,147 @@
+// Errors shaped like Node's own: argument errors carry Node's ERR_* codes and
+// messages; OS errors look exactly like the ones `fs` throws.
+import { constants as osConstants } from 'node:os'
+import { getSystemErrorMap, inspect } from 'node:util'
+
+export interface SystemError extends Error {
+  errno: number
+  code: string
+  syscall: string
+  path?: string
+}
+
+const systemErrors = getSystemErrorMap()
+// errnos libuv has no name for, but POSIX AIO and fs calls can report.
+for (const [code, description] of [
+  ['EINPROGRESS', 'operation now in progress'], ['EDQUOT', 'disk quota exceeded'],
+  ['ESTALE', 'stale file handle'], ['EDEADLK', 'resource deadlock avoided'],
+  ['ENOLCK', 'no locks available']
+] as const) {
+  const errno = osConstants.errno[code]
+  if (errno !== undefined && !systemErrors.has(-errno)) systemErrors.set(-errno, [code, description])
+}
+
+/** An `fs`-style error for a negative errno (as the engines report them). */
+export function systemError (errno: number, syscall: string, path?: string): SystemError {
+  const [code, description] = systemErrors.get(errno) ?? ['UNKNOWN', 'unknown error']
+  let message = `${code}: ${description}, ${syscall}`
+  if (path !== undefined) message += ` '${path}'`
+  const error = new Error(message) as SystemError
+  error.errno = errno
+  error.code = code
+  error.syscall = syscall
+  if (path !== undefined) error.path = path
+  return error
+}
+
+/** Several operations failed: an AggregateError with code EIO, like POSIX. */
+export interface BatchError<R> extends AggregateError {
+  errno: number
+  code: 'EIO'
+  syscall: string
+  /** Every operation's outcome: bytes (or a Buffer) where it worked, its Error where not. */
+  results: R
+}
+
+export function batchError<R> (errors: Error[], results: R, syscall: string, total: number,
+  noun = 'operations'): BatchError<R> {
+  const [, description] = systemErrors.get(-5)!
+  const error = new AggregateError(errors,
+    `EIO: ${description}, ${syscall} (${errors.length} of ${total} ${noun} failed)`) as BatchError<R>
+  error.errno = -5
+  error.code = 'EIO'
+  error.syscall = syscall
+  error.results = results
+  return error
+}
+
+function withCode<E extends Error> (error: E, code: string): E & { code: string } {
+  return Object.assign(error, { code })
+}
+
+// inspect() itself throws on some values (a detached DataView).
+function show (value: unknown): string {
+  try {
+    return inspect(value, { colors: false, depth: 0 })
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
+function received (value: unknown): string {
+  if (value === null || value === undefined) return ` Received ${String(value)}`
+  if (typeof value === 'function') return ` Received function ${value.name || '<anonymous>'}`
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name
+    return name ? ` Received an instance of ${name}` : ` Received ${show(value)}`
+  }
+  let shown = show(value)
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`
+  return ` Received type ${typeof value} (${shown})`
+}
+
+// "The "fd" argument" or, for a dotted name, "The "options.flag" property".
+function subject (name: string): string {
+  return name.includes('.') || name.includes('[') ? `"${name}" property` : `"${name}" argument`
+}
+
+export function invalidArgType (name: string, expected: string, value: unknown): TypeError & { code: string } {
+  return withCode(new TypeError(`The ${subject(name)} must be ${expected}.${received(value)}`),
+    'ERR_INVALID_ARG_TYPE')
+}
+
+export function invalidArgValue (name: string, value: unknown, reason = 'is invalid'): TypeError & { code: string } {
+  const kind = name.includes('.') || name.includes('[') ? 'property' : 'argument'
+  return withCode(new TypeError(`The ${kind} '${name}' ${reason}. Received ${show(value)}`),
+    'ERR_INVALID_ARG_VALUE')
+}
+
+export function outOfRange (name: string, range: string, value: unknown): RangeError & { code: string } {
+  return withCode(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${show(value)}`),
+    'ERR_OUT_OF_RANGE')
+}
+
+export function invalidState (message: string): Error & { code: string } {
+  return withCode(new Error(`Invalid state: ${message}`), 'ERR_INVALID_STATE')
+}
+
+// Validators: each throws synchronously, before anything is submitted.
+
+export function validateInteger (value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value)
+  if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value)
+  return value
+}
+
+export const MAX_FD = 2 ** 31 - 1
+
+export function validateFd (value: unknown, name = 'fd'): number {
+  return validateInteger(value, name, 0, MAX_FD)
+}
+
+/** A Uint8Array over the same memory as any ArrayBufferView. */
+export function toBytes (view: ArrayBufferView): Uint8Array {
+  if (view instanceof Uint8Array) return view
+  try {
+    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+  } catch {
+    // A DataView of a detached (transferred) buffer: it has no bytes left.
+    return new Uint8Array(0)
+  }
+}
+
+export function validateObject (value: unknown, name: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgType(name, 'of type object', value)
+  }
+  return value as Record<string, unknown>
+}
+
+export function validatePath (value: unknown, name: string): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value)
+  if (value.includes('\u0000')) {
+    throw invalidArgValue(name, value, 'must be a string without null bytes')
+  }
+  return value
+}

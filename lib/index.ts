@@ -1,0 +1,8 @@
+// posix-aio: real asynchronous file IO for Node.js.
+export { AIO } from './aio'
+export type { AioStats, LioWait, LioNoWait } from './aio'
+export { ControlBlock } from './control_block'
+export type { ControlBlockOptions } from './control_block'
+export type { WriteFilesOptions, ReadRequest } from './many_files'
+export type { SystemError, BatchError } from './errors'
+export type { Backend } from './engine'
