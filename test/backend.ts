@@ -1,0 +1,46 @@
+// Engine selection: AIO_BACKEND forces one; otherwise the first that works.
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { AIO } from '../lib/index'
+import { backend } from './helpers'
+
+const NAMES = ['io_uring', 'posix', 'threadpool']
+
+function probe (env: Record<string, string | undefined>): { status: number | null, out: string, err: string } {
+  const script = `
+    const { AIO } = require(${JSON.stringify(require.resolve('../lib/index'))})
+    try { console.log(JSON.stringify({ backend: AIO.backend, max: AIO.LISTIO_MAX })) }
+    catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, name: e.name })) }`
+  const run = spawnSync(process.execPath, [...process.execArgv, '-e', script],
+    { env: { ...process.env, ...env }, encoding: 'utf8' })
+  return { status: run.status, out: run.stdout, err: run.stderr }
+}
+
+t.test(`AIO_BACKEND is honoured (this run: ${backend})`, async (t) => {
+  t.equal(AIO.backend, process.env.AIO_BACKEND ?? AIO.backend)
+  const available: string[] = []
+  for (const name of NAMES) {
+    const run = probe({ AIO_BACKEND: name })
+    t.equal(run.status, 0)
+    const result = JSON.parse(run.out) as { backend?: string, code?: string, message?: string }
+    if (result.backend !== undefined) {
+      t.equal(result.backend, name)
+      available.push(name)
+    } else {
+      t.equal(result.code, 'ERR_AIO_BACKEND_UNAVAILABLE')
+      t.match(result.message, new RegExp(`AIO_BACKEND=${name} is not available here`))
+    }
+  }
+  t.ok(available.includes('threadpool'), 'the thread pool works everywhere')
+  if (process.platform === 'linux') t.ok(available.includes('posix'), 'glibc has POSIX AIO')
+
+  const chosen = JSON.parse(probe({ AIO_BACKEND: '' }).out) as { backend: string }
+  t.equal(chosen.backend, available[0], 'unset: the first engine that works, in order')
+})
+
+t.test('an unknown engine name is a clear error at first use', async (t) => {
+  const result = JSON.parse(probe({ AIO_BACKEND: 'kqueue' }).out) as { code: string, message: string, name: string }
+  t.equal(result.code, 'ERR_INVALID_ARG_VALUE')
+  t.equal(result.name, 'TypeError')
+  t.match(result.message, "The argument 'AIO_BACKEND' must be one of io_uring, posix, threadpool. Received 'kqueue'")
+})

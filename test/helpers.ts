@@ -1,0 +1,49 @@
+// Shared test helpers. Every test runs against whichever engine AIO_BACKEND
+// selects; scripts/test.js runs the suite once per engine.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { AIO } from '../lib/index'
+
+export const backend = AIO.backend
+
+/** A fresh directory on the real filesystem, removed after the test. */
+export function scratchDir (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), `posix-aio-${backend}-`))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** AIO.stats() deltas across fn. */
+export async function statsDelta (fn: () => unknown): Promise<ReturnType<typeof AIO.stats>> {
+  const before = AIO.stats()
+  await fn()
+  const after = AIO.stats()
+  return {
+    submitted: after.submitted - before.submitted,
+    completed: after.completed - before.completed,
+    batches: after.batches - before.batches,
+    notifications: after.notifications - before.notifications,
+    inFlight: after.inFlight
+  }
+}
+
+/**
+ * A 1 MiB tmpfs mounted in a scratch directory: a real full disk for ENOSPC.
+ * Needs root (CI and the dev machines run as root); skips the test otherwise.
+ */
+export function fullDisk (t: Test): string | undefined {
+  if (process.getuid?.() !== 0) {
+    t.skip('mounting a tmpfs needs root')
+    return undefined
+  }
+  const dir = mkdtempSync(join(tmpdir(), `posix-aio-${backend}-full-`))
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir])
+  t.teardown(() => {
+    execFileSync('umount', ['-l', dir])
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return dir
+}
