@@ -26,8 +26,8 @@
       },
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/engine_posix.cc"],
-          "defines": ["AIO_HAVE_POSIX_AIO"],
+          "sources": ["native/engine_posix.cc", "native/engine_uring.cc"],
+          "defines": ["AIO_HAVE_POSIX_AIO", "AIO_HAVE_URING"],
           "libraries": ["-lrt"]
         }],
         ["OS=='mac' or OS=='freebsd'", {

@@ -50,8 +50,25 @@ export class Engine {
     this.#queued++
   }
 
-  queueOpen (path: string, flags: number, mode: number): void {
+  queueOpen (path: string | Uint8Array, flags: number, mode: number): void {
     native.queueOpen(path, flags, mode)
+    this.#queued++
+  }
+
+  /** readv/writev; `buffers` stays pinned in flight, so it must be the caller's own array. */
+  queueVector (code: number, fd: number, buffers: Uint8Array[], position: number): void {
+    native.queueVector(code, fd, buffers, position)
+    this.#queued++
+  }
+
+  /** fstat into `out` (see native.queueFstat for the order of the fields). */
+  queueFstat (fd: number, out: Float64Array): void {
+    native.queueFstat(fd, out)
+    this.#queued++
+  }
+
+  queueTruncate (fd: number, length: number): void {
+    native.queueTruncate(fd, length)
     this.#queued++
   }
 
@@ -63,8 +80,12 @@ export class Engine {
     return queued
   }
 
-  /** Submits what was queued as one batch. */
-  submit (each?: Batch['each']): Promise<Float64Array> {
+  /**
+   * Submits what was queued as one batch. With `separately`, each op's
+   * result is handed over (to `each`) as soon as that op is done, rather than
+   * with the rest of its chunk: for independent ops that share a submission.
+   */
+  submit (each?: Batch['each'], separately = false): Promise<Float64Array> {
     const count = this.#queued
     this.#queued = 0
     const results = new Float64Array(count)
@@ -72,7 +93,7 @@ export class Engine {
     const token = this.#lastToken = (this.#lastToken + 1) >>> 0
     return new Promise((resolve) => {
       this.#batches.set(token, { results, remaining: count, resolve, each })
-      native.submit(token)
+      native.submit(token, !separately)
     })
   }
 

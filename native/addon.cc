@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,13 @@ namespace posix_aio {
 std::unique_ptr<Engine> MakePosixEngine(uv_loop_t*, CompletionSink&,
                                         std::string* why) {
   *why = "POSIX AIO is not available on this platform";
+  return nullptr;
+}
+#endif
+#if !defined(AIO_HAVE_URING)
+std::unique_ptr<Engine> MakeUringEngine(uv_loop_t*, CompletionSink&,
+                                        std::string* why) {
+  *why = "io_uring exists only on Linux";
   return nullptr;
 }
 #endif
@@ -66,6 +74,12 @@ int PrioDeltaMax() {
 #else
   return 0;
 #endif
+}
+
+// The most buffers one readv/writev takes (POSIX guarantees 16).
+size_t IovMax() {
+  long value = sysconf(_SC_IOV_MAX);
+  return value > 0 ? static_cast<size_t>(value) : 16;
 }
 
 Napi::Error ErrorWithCode(Napi::Env env, const char* code,
@@ -163,6 +177,10 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     opcodes.Set("open", static_cast<int>(OpCode::kOpen));
     opcodes.Set("close", static_cast<int>(OpCode::kClose));
     opcodes.Set("fstatSize", static_cast<int>(OpCode::kFstatSize));
+    opcodes.Set("readv", static_cast<int>(OpCode::kReadv));
+    opcodes.Set("writev", static_cast<int>(OpCode::kWritev));
+    opcodes.Set("ftruncate", static_cast<int>(OpCode::kFtruncate));
+    opcodes.Set("fstat", static_cast<int>(OpCode::kFstat));
 
     Napi::Object constants = Napi::Object::New(env);
     constants.Set("LIO_READ", kLioRead);
@@ -178,9 +196,13 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     constants.Set("O_SYNC", O_SYNC);
     constants.Set("O_DSYNC", O_DSYNC);
     constants.Set("AIO_PRIO_DELTA_MAX", PrioDeltaMax());
+    constants.Set("IOV_MAX", static_cast<double>(IovMax()));
 
     Napi::Array compiled = Napi::Array::New(env);
     uint32_t n = 0;
+#if defined(AIO_HAVE_URING)
+    compiled.Set(n++, "io_uring");
+#endif
 #if defined(AIO_HAVE_POSIX_AIO)
     compiled.Set(n++, "posix");
 #endif
@@ -198,6 +220,11 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
             InstanceMethod<&Addon::QueueFd>("queueFd"),
             InstanceMethod<&Addon::QueueOpen>("queueOpen"),
             InstanceMethod<&Addon::QueueBlock>("queueBlock"),
+            InstanceMethod<&Addon::QueueVector>("queueVector"),
+            InstanceMethod<&Addon::QueueFstat>("queueFstat"),
+            InstanceMethod<&Addon::QueueTruncate>("queueTruncate"),
+            InstanceMethod<&Addon::AlignedBuffer>("alignedBuffer"),
+            InstanceMethod<&Addon::AlignmentOf>("alignmentOf"),
             InstanceMethod<&Addon::Submit>("submit"),
             InstanceMethod<&Addon::SubmitWait>("submitWait"),
             InstanceMethod<&Addon::Cancel>("cancel"),
@@ -234,11 +261,25 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
       throw Napi::Error::New(env, "posix-aio: no event loop");
     }
+    // The ways back to JS exist before any engine can complete an op.
+    if (wake_ == nullptr) {
+      napi_value name = Napi::String::New(env, "posix-aio");
+      if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1,
+                                          nullptr, nullptr, this, CallJs,
+                                          &wake_) != napi_ok ||
+          napi_async_init(env, Napi::Object::New(env), name,
+                          &async_context_) != napi_ok) {
+        throw Napi::Error::New(env, "posix-aio: cannot create the wake-up");
+      }
+      napi_unref_threadsafe_function(env, wake_);
+    }
     std::string reasons;
     for (uint32_t i = 0; i < names.Length() && !engine_; ++i) {
       std::string name = names.Get(i).As<Napi::String>();
       std::string why;
-      if (name == "posix") {
+      if (name == "io_uring") {
+        engine_ = MakeUringEngine(loop, *this, &why);
+      } else if (name == "posix") {
         engine_ = MakePosixEngine(loop, *this, &why);
       } else if (name == "threadpool") {
         engine_ = MakeThreadPoolEngine(loop, *this, &why);
@@ -250,14 +291,6 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     if (!engine_) return Napi::String::New(env, reasons);
 
     on_complete_ = Napi::Persistent(info[1].As<Napi::Function>());
-    napi_value resource_name = Napi::String::New(env, "posix-aio");
-    napi_status status = napi_create_threadsafe_function(
-        env, nullptr, nullptr, resource_name, 0, 1, nullptr, nullptr, this,
-        CallJs, &wake_);
-    if (status != napi_ok) {
-      throw Napi::Error::New(env, "posix-aio: cannot create the wake-up");
-    }
-    napi_unref_threadsafe_function(env, wake_);
     // Registered after the thread-safe function, so it runs before that
     // function's own teardown (cleanup hooks run last-in, first-out).
     napi_add_env_cleanup_hook(env, Cleanup, this);
@@ -343,13 +376,19 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     return env.Undefined();
   }
 
-  // queueOpen(path, flags, mode)
+  // queueOpen(path: string | Uint8Array, flags, mode)
   Napi::Value QueueOpen(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     RequireEngine(env);
     auto op = std::make_unique<Op>();
     op->code = OpCode::kOpen;
-    op->path = info[0].As<Napi::String>().Utf8Value();
+    if (info[0].IsTypedArray()) {
+      // A Buffer path is raw bytes: a name need not be valid UTF-8.
+      BufferView bytes = ToBuffer(info[0]);
+      op->path.assign(reinterpret_cast<const char*>(bytes.data), bytes.length);
+    } else {
+      op->path = info[0].As<Napi::String>().Utf8Value();
+    }
     if (op->path.find('\0') != std::string::npos) {
       throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE",
                           "path must not contain null bytes");
@@ -373,7 +412,8 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     scratch.fd = ToFd(info[2]);
     if (IsTransfer(code)) {
       SetBuffer(env, scratch, info[3], Napi::Number::New(env, 0), info[4]);
-      scratch.position = static_cast<int64_t>(ToIndex(info[5], "offset"));
+      // -1 (the current position) serves file handles in append mode.
+      scratch.position = ToPosition(info[5]);
     } else if (code != OpCode::kFsync && code != OpCode::kFdatasync &&
                code != OpCode::kNop) {
       throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE", "bad block opcode");
@@ -400,11 +440,122 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     return Napi::Boolean::New(env, true);
   }
 
-  // submit(token): the queued ops become one batch.
+  // queueVector(code, fd, buffers, position): readv/writev over an array of
+  // Uint8Arrays, each taken whole. Pinning the array pins every buffer in
+  // it, so the caller passes an array of its own that nobody else can change.
+  Napi::Value QueueVector(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireEngine(env);
+    auto op = std::make_unique<Op>();
+    op->code = static_cast<OpCode>(info[0].As<Napi::Number>().Int32Value());
+    if (op->code != OpCode::kReadv && op->code != OpCode::kWritev) {
+      throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE", "not a vector op");
+    }
+    op->fd = ToFd(info[1]);
+    if (!info[2].IsArray()) {
+      throw ErrorWithCode(env, "ERR_INVALID_ARG_TYPE",
+                          "buffers must be an array");
+    }
+    auto buffers = info[2].As<Napi::Array>();
+    uint32_t count = buffers.Length();
+    if (count > IovMax()) {
+      throw ErrorWithCode(env, "ERR_OUT_OF_RANGE", "too many buffers", true);
+    }
+    op->iov.resize(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      BufferView view = ToBuffer(buffers.Get(i));
+      op->iov[i].iov_base = view.data;
+      op->iov[i].iov_len = view.length;
+    }
+    op->position = ToPosition(info[3]);
+    Pin(env, *op, info[2], 0);
+    queued_.push_back(op.release());
+    return env.Undefined();
+  }
+
+  // queueFstat(fd, out): `out` is a Float64Array of at least kFstatFields,
+  // filled in place (see OpCode::kFstat); the op's result is 0 or -errno.
+  Napi::Value QueueFstat(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireEngine(env);
+    auto op = std::make_unique<Op>();
+    op->code = OpCode::kFstat;
+    op->fd = ToFd(info[0]);
+    if (!info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[1].As<Napi::Float64Array>().ElementLength() < kFstatFields) {
+      throw ErrorWithCode(env, "ERR_INVALID_ARG_TYPE",
+                          "out must be a Float64Array of 18 or more");
+    }
+    auto out = info[1].As<Napi::Float64Array>();
+    op->data = reinterpret_cast<uint8_t*>(out.Data());
+    op->length = out.ByteLength();
+    Pin(env, *op, info[1], 0);
+    queued_.push_back(op.release());
+    return env.Undefined();
+  }
+
+  // queueTruncate(fd, length)
+  Napi::Value QueueTruncate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireEngine(env);
+    auto op = std::make_unique<Op>();
+    op->code = OpCode::kFtruncate;
+    op->fd = ToFd(info[0]);
+    op->position = static_cast<int64_t>(ToIndex(info[1], "length"));
+    queued_.push_back(op.release());
+    return env.Undefined();
+  }
+
+  // alignedBuffer(size, alignment) -> ArrayBuffer whose memory starts at a
+  // multiple of `alignment` (a power of two), as O_DIRECT needs; the memory
+  // is freed when the ArrayBuffer is collected.
+  Napi::Value AlignedBuffer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t size = static_cast<size_t>(ToIndex(info[0], "size"));
+    size_t alignment = static_cast<size_t>(ToIndex(info[1], "alignment"));
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+      throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE",
+                          "alignment must be a power of two");
+    }
+    // posix_memalign wants a multiple of sizeof(void*), which is then
+    // aligned to every smaller power of two as well; and size 0 may give
+    // null, so allocate at least a byte.
+    alignment = std::max(alignment, sizeof(void*));
+    void* data = nullptr;
+    if (posix_memalign(&data, alignment, std::max<size_t>(size, 1)) != 0) {
+      throw ErrorWithCode(env, "ERR_MEMORY_ALLOCATION_FAILED",
+                          "cannot allocate an aligned buffer", true);
+    }
+    std::memset(data, 0, size);  // like Buffer.alloc: never show old heap bytes
+    try {
+      return Napi::ArrayBuffer::New(env, data, size,
+                                    [](Napi::Env, void* memory) { free(memory); });
+    } catch (...) {
+      free(data);
+      throw;
+    }
+  }
+
+  // alignmentOf(view) -> the largest power of two (up to 2^30) dividing the
+  // address of the view's first byte. JS cannot see addresses; the tests
+  // check alignedBuffer with it (O_DIRECT on ext4 accepts any address).
+  Napi::Value AlignmentOf(const Napi::CallbackInfo& info) {
+    auto address = reinterpret_cast<uintptr_t>(ToBuffer(info[0]).data);
+    uintptr_t alignment = 1;
+    while (alignment < (uintptr_t{1} << 30) && (address & alignment) == 0) {
+      alignment <<= 1;
+    }
+    return Napi::Number::New(info.Env(), static_cast<double>(alignment));
+  }
+
+  // submit(token, together): the queued ops become one batch, delivered in
+  // one piece per chunk when `together` (see Engine::Submit).
   Napi::Value Submit(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     RequireEngine(env);
     uint32_t token = info[0].As<Napi::Number>().Uint32Value();
+    bool together = info[1].ToBoolean();
     std::vector<Op*> batch;
     batch.swap(queued_);
     if (batch.empty()) return env.Undefined();
@@ -416,7 +567,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     in_flight_ += batch.size();
     stats_.submitted += batch.size();
     stats_.batches += 1;
-    engine_->Submit(batch.data(), batch.size());
+    engine_->Submit(batch.data(), batch.size(), together);
     return env.Undefined();
   }
 
@@ -483,44 +634,74 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     static_cast<Addon*>(context)->Drain(Napi::Env(env));
   }
 
-  // On the loop thread: hands every completed op to JS in one call.
+  // The thread-safe function's callback: delivers everything queued.
   void Drain(Napi::Env env) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       draining_.swap(completed_);
     }
-    size_t count = draining_.size();
+    Handoff(draining_.data(), draining_.size(), false);
+    draining_.clear();
+  }
+
+  // CompletionSink: loop thread, from a libuv callback.
+  void Deliver(Op* const* ops, size_t count) override {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env_, &scope) != napi_ok) {
+      Complete(ops, count);  // JS is not reachable now: deliver later
+      return;
+    }
+    Handoff(ops, count, true);
+    napi_close_handle_scope(env_, scope);
+  }
+
+  // On the loop thread: retires the ops and hands their results to JS in
+  // one call. From a libuv callback (`own_scope`) the call gets its own
+  // callback scope, so promise reactions run when it returns.
+  void Handoff(Op* const* ops, size_t count, bool own_scope) {
     if (count == 0) return;
     triples_.resize(count * 3);
     for (size_t i = 0; i < count; ++i) {
-      Op* op = draining_[i];
+      Op* op = ops[i];
       triples_[3 * i] = op->token;
       triples_[3 * i + 1] = op->index;
       triples_[3 * i + 2] = static_cast<double>(op->result);
       Retire(op);
     }
-    draining_.clear();
     in_flight_ -= count;
     stats_.completed += count;
     stats_.notifications += 1;
-    if (in_flight_ == 0) napi_unref_threadsafe_function(env, wake_);
+    if (in_flight_ == 0) napi_unref_threadsafe_function(env_, wake_);
     // Plain N-API from here: while a worker is being terminated these calls
     // fail, and node-addon-api would turn that into a fatal error. A failed
     // call just means JS will never see these results; the ops are retired.
     size_t bytes = triples_.size() * sizeof(double);
     void* data = nullptr;
     napi_value buffer, array, callback, receiver;
-    if (napi_create_arraybuffer(env, bytes, &data, &buffer) != napi_ok ||
-        napi_create_typedarray(env, napi_float64_array, triples_.size(),
+    if (napi_create_arraybuffer(env_, bytes, &data, &buffer) != napi_ok ||
+        napi_create_typedarray(env_, napi_float64_array, triples_.size(),
                                buffer, 0, &array) != napi_ok ||
-        napi_get_reference_value(env, on_complete_, &callback) != napi_ok ||
-        napi_get_undefined(env, &receiver) != napi_ok) {
+        napi_get_reference_value(env_, on_complete_, &callback) != napi_ok ||
+        napi_get_undefined(env_, &receiver) != napi_ok) {
       return;
     }
     std::memcpy(data, triples_.data(), bytes);
-    // An exception (onComplete never throws by design) stays pending, and
-    // Node reports it as uncaught.
-    napi_call_function(env, receiver, callback, 1, &array, nullptr);
+    if (!own_scope) {
+      // Inside the thread-safe function's scope; an exception (onComplete
+      // never throws by design) stays pending and Node reports it.
+      napi_call_function(env_, receiver, callback, 1, &array, nullptr);
+      return;
+    }
+    // napi_make_callback wants an object for `this`.
+    napi_value global;
+    if (napi_get_global(env_, &global) == napi_ok &&
+        napi_make_callback(env_, async_context_, global, callback, 1, &array,
+                           nullptr) == napi_pending_exception) {
+      napi_value error;
+      if (napi_get_and_clear_last_exception(env_, &error) == napi_ok) {
+        napi_fatal_exception(env_, error);
+      }
+    }
   }
 
   // Env teardown, on the loop thread: nothing may touch a buffer after this.
@@ -540,6 +721,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     for (Op* op : self->queued_) self->FreeOp(op);
     self->queued_.clear();
     napi_release_threadsafe_function(self->wake_, napi_tsfn_abort);
+    napi_async_destroy(self->env_, self->async_context_);
     self->on_complete_.Reset();
   }
 
@@ -557,6 +739,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
   Counters stats_;             // loop thread
   Napi::FunctionReference on_complete_;
   napi_threadsafe_function wake_ = nullptr;
+  napi_async_context async_context_ = nullptr;
 
   std::mutex mutex_;
   std::vector<Op*> completed_;  // guarded by mutex_

@@ -13,11 +13,17 @@
 
 namespace posix_aio {
 
-// Receives finished ops. Thread-safe: engines may call it from any thread.
+// Receives finished ops.
 class CompletionSink {
  public:
   virtual ~CompletionSink() = default;
+  // Thread-safe: queues the ops and wakes the loop thread, which hands them
+  // to JS on its next turn.
   virtual void Complete(Op* const* ops, size_t count) = 0;
+  // Loop thread only, from a libuv callback (never from inside a call made
+  // by JS): hands the ops to JS right now, saving the wake-up. For engines
+  // that reap their completions on the loop thread.
+  virtual void Deliver(Op* const* ops, size_t count) = 0;
 };
 
 // Return values of Engine::Cancel. The glue exports these numbers as
@@ -48,7 +54,11 @@ class Engine {
 
   // Starts every op; each completes later through the sink. Never blocks on
   // the IO itself. An op the engine cannot start completes with -errno.
-  virtual void Submit(Op* const* ops, size_t count) = 0;
+  // `together`: the caller waits for the whole batch, so the engine hands
+  // each chunk's ops to the sink in one piece (one notification per chunk);
+  // otherwise each op goes as soon as it is done (the posix engine still
+  // hears of a lio_listio chunk only once).
+  virtual void Submit(Op* const* ops, size_t count, bool together) = 0;
 
   // Runs every op to completion before returning (LIO_WAIT). Results land in
   // op->result; the sink is not used.
@@ -76,6 +86,8 @@ std::unique_ptr<Engine> MakeThreadPoolEngine(uv_loop_t* loop,
                                              CompletionSink& sink,
                                              std::string* why);
 std::unique_ptr<Engine> MakePosixEngine(uv_loop_t* loop, CompletionSink& sink,
+                                        std::string* why);
+std::unique_ptr<Engine> MakeUringEngine(uv_loop_t* loop, CompletionSink& sink,
                                         std::string* why);
 
 }  // namespace posix_aio

@@ -127,7 +127,7 @@ class PosixEngine final : public Engine {
   const char* Name() const override { return "posix"; }
   size_t ChunkSize() const override { return chunk_size_; }
 
-  void Submit(Op* const* ops, size_t count) override {
+  void Submit(Op* const* ops, size_t count, bool together) override {
     std::vector<Op*> listio;
     std::vector<Op*> syncs;
     std::vector<Op*> blocking;  // no AIO form: run on the pool
@@ -142,9 +142,9 @@ class PosixEngine final : public Engine {
       }
     }
     if (!blocking.empty()) {
-      auto* together = new PoolWork::Gather(blocking.size());
+      auto* gather = together ? new PoolWork::Gather(blocking.size()) : nullptr;
       for (Op*& op : blocking) {
-        pool_.Queue(&op, 1, RunEach, nullptr, true, together);
+        pool_.Queue(&op, 1, RunEach, nullptr, true, gather);
       }
     }
     for (size_t i = 0; i < listio.size(); i += chunk_size_) {

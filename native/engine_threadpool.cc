@@ -18,10 +18,10 @@ class ThreadPoolEngine final : public Engine {
   const char* Name() const override { return "threadpool"; }
   size_t ChunkSize() const override { return kDefaultChunkSize; }
 
-  void Submit(Op* const* ops, size_t count) override {
+  void Submit(Op* const* ops, size_t count, bool together) override {
     for (size_t i = 0; i < count; i += kDefaultChunkSize) {
       size_t n = std::min(kDefaultChunkSize, count - i);
-      auto* chunk = new PoolWork::Gather(n);
+      auto* chunk = together ? new PoolWork::Gather(n) : nullptr;
       for (size_t j = i; j < i + n; ++j) {
         pool_.Queue(&ops[j], 1, RunEach, nullptr, true, chunk);
       }

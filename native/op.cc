@@ -2,9 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/sysmacros.h>
+#endif
 
 #include <cerrno>
+#include <cstring>
 
 namespace posix_aio {
 
@@ -18,6 +23,95 @@ int64_t Retry(Call call) {
     if (r >= 0) return r;
     if (errno != EINTR) return -errno;
   }
+}
+
+// preadv/pwritev at op.position. macOS has them only from 11, past this
+// build's deployment target, so there each buffer is its own pread/pwrite.
+ssize_t VectorAt(const Op& op, bool out) {
+#if defined(__APPLE__)
+  ssize_t total = 0;
+  for (const struct iovec& v : op.iov) {
+    ssize_t n = out ? pwrite(op.fd, v.iov_base, v.iov_len, op.position + total)
+                    : pread(op.fd, v.iov_base, v.iov_len, op.position + total);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (static_cast<size_t>(n) < v.iov_len) break;
+  }
+  return total;
+#else
+  int count = static_cast<int>(op.iov.size());
+  return out ? pwritev(op.fd, op.iov.data(), count, op.position)
+             : preadv(op.fd, op.iov.data(), count, op.position);
+#endif
+}
+
+double Seconds(const struct timespec& t) { return static_cast<double>(t.tv_sec); }
+double Nanos(const struct timespec& t) { return static_cast<double>(t.tv_nsec); }
+
+// Fills out[kFstatFields] (see OpCode::kFstat) the way libuv's uv_fs_fstat
+// does, so the values equal fs.fstat's: statx on Linux (for the real
+// birthtime), fstat where statx is missing or refused.
+int FillStat(int fd, double* out) {
+#if defined(__linux__) && defined(STATX_BASIC_STATS)
+  struct statx sx;
+  int rc;
+  do {
+    rc = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &sx);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) {
+    double fields[kFstatFields] = {
+        static_cast<double>(makedev(sx.stx_dev_major, sx.stx_dev_minor)),
+        static_cast<double>(sx.stx_mode),
+        static_cast<double>(sx.stx_nlink),
+        static_cast<double>(sx.stx_uid),
+        static_cast<double>(sx.stx_gid),
+        static_cast<double>(makedev(sx.stx_rdev_major, sx.stx_rdev_minor)),
+        static_cast<double>(sx.stx_blksize),
+        static_cast<double>(sx.stx_ino),
+        static_cast<double>(sx.stx_size),
+        static_cast<double>(sx.stx_blocks),
+        static_cast<double>(sx.stx_atime.tv_sec),
+        static_cast<double>(sx.stx_atime.tv_nsec),
+        static_cast<double>(sx.stx_mtime.tv_sec),
+        static_cast<double>(sx.stx_mtime.tv_nsec),
+        static_cast<double>(sx.stx_ctime.tv_sec),
+        static_cast<double>(sx.stx_ctime.tv_nsec),
+        static_cast<double>(sx.stx_btime.tv_sec),
+        static_cast<double>(sx.stx_btime.tv_nsec),
+    };
+    std::memcpy(out, fields, sizeof fields);
+    return 0;
+  }
+  // libuv's rule: these mean "no statx here" (old kernel, seccomp, DVS).
+  if (errno != EINVAL && errno != EPERM && errno != ENOSYS &&
+      errno != EOPNOTSUPP) {
+    return -errno;
+  }
+#endif
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -errno;
+#if defined(__APPLE__)
+  const struct timespec &atime = st.st_atimespec, &mtime = st.st_mtimespec,
+                        &ctime = st.st_ctimespec, &btime = st.st_birthtimespec;
+#elif defined(__FreeBSD__) || defined(__NetBSD__)
+  const struct timespec &atime = st.st_atim, &mtime = st.st_mtim,
+                        &ctime = st.st_ctim, &btime = st.st_birthtim;
+#else
+  // No birthtime in struct stat: libuv reports ctime.
+  const struct timespec &atime = st.st_atim, &mtime = st.st_mtim,
+                        &ctime = st.st_ctim, &btime = st.st_ctim;
+#endif
+  double fields[kFstatFields] = {
+      static_cast<double>(st.st_dev),    static_cast<double>(st.st_mode),
+      static_cast<double>(st.st_nlink),  static_cast<double>(st.st_uid),
+      static_cast<double>(st.st_gid),    static_cast<double>(st.st_rdev),
+      static_cast<double>(st.st_blksize), static_cast<double>(st.st_ino),
+      static_cast<double>(st.st_size),   static_cast<double>(st.st_blocks),
+      Seconds(atime), Nanos(atime), Seconds(mtime), Nanos(mtime),
+      Seconds(ctime), Nanos(ctime), Seconds(btime), Nanos(btime),
+  };
+  std::memcpy(out, fields, sizeof fields);
+  return 0;
 }
 
 }  // namespace
@@ -74,6 +168,28 @@ void RunBlocking(Op& op) {
       }
       return;
     }
+    // Same position rules as kRead/kWrite.
+    case OpCode::kReadv:
+    case OpCode::kWritev: {
+      bool out = op.code == OpCode::kWritev;
+      int count = static_cast<int>(op.iov.size());
+      op.result = Retry([&] {
+        ssize_t n = op.position < 0 ? -1 : VectorAt(op, out);
+        if (op.position >= 0 && !(n < 0 && errno == ESPIPE)) return n;
+        return out ? writev(op.fd, op.iov.data(), count)
+                   : readv(op.fd, op.iov.data(), count);
+      });
+      return;
+    }
+    case OpCode::kFtruncate:
+      op.result = Retry([&] { return ftruncate(op.fd, op.position); });
+      return;
+    case OpCode::kFstat:
+      // The glue checked the buffer's size; never trust it blindly here.
+      op.result = op.length < kFstatFields * sizeof(double)
+                      ? -EINVAL
+                      : FillStat(op.fd, reinterpret_cast<double*>(op.data));
+      return;
   }
   op.result = -EINVAL;
 }

@@ -7,6 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <sys/uio.h>
 
 #if defined(AIO_HAVE_POSIX_AIO)
 #include <aio.h>
@@ -23,7 +26,17 @@ enum class OpCode : uint8_t {
   kOpen,
   kClose,
   kFstatSize,  // result: st_size of a regular file, 0 for anything else
+  kReadv,      // preadv into `iov` (position -1: readv at the current one)
+  kWritev,     // pwritev from `iov`, likewise
+  kFtruncate,  // ftruncate to `position` bytes
+  // Fills `data` (kFstatFields doubles, `length` bytes) with, in order: dev,
+  // mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, then seconds
+  // and nanoseconds of atime, mtime, ctime, birthtime: the order of Node's
+  // own stat array, so the JS side builds fs.Stats exactly as Node does.
+  kFstat,
 };
+
+constexpr size_t kFstatFields = 18;
 
 struct Op {
   // Request.
@@ -36,6 +49,7 @@ struct Op {
   std::string path;  // kOpen only
   int flags = 0;     // kOpen only
   int mode = 0;      // kOpen only
+  std::vector<struct iovec> iov;  // kReadv/kWritev: windows of pinned buffers
 
   // Outcome: bytes, a new fd, a size, or -errno.
   int64_t result = 0;
@@ -45,6 +59,7 @@ struct Op {
   uint32_t index = 0;
   void* pins[2] = {nullptr, nullptr};  // owned by the glue, opaque here
   void* owner = nullptr;  // the ControlBlock embedding this op, if any
+  void* engine_data = nullptr;  // the engine's own, while the op is in it
 
 #if defined(AIO_HAVE_POSIX_AIO)
   struct aiocb aiocb {};  // the real control block the posix engine submits

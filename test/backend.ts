@@ -1,8 +1,9 @@
 // Engine selection: AIO_BACKEND forces one; otherwise the first that works.
 import t from 'tap'
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { AIO } from '../lib/index'
-import { backend } from './helpers'
+import { backend, scratchDir } from './helpers'
 
 const NAMES = ['io_uring', 'posix', 'threadpool']
 
@@ -33,6 +34,8 @@ t.test(`AIO_BACKEND is honoured (this run: ${backend})`, async (t) => {
   }
   t.ok(available.includes('threadpool'), 'the thread pool works everywhere')
   if (process.platform === 'linux') t.ok(available.includes('posix'), 'glibc has POSIX AIO')
+  // This project's machines run a kernel with io_uring; say so if one does not.
+  if (process.platform === 'linux' && !available.includes('io_uring')) t.comment('io_uring is not available on this machine')
 
   const chosen = JSON.parse(probe({ AIO_BACKEND: '' }).out) as { backend: string }
   t.equal(chosen.backend, available[0], 'unset: the first engine that works, in order')
@@ -43,4 +46,16 @@ t.test('an unknown engine name is a clear error at first use', async (t) => {
   t.equal(result.code, 'ERR_INVALID_ARG_VALUE')
   t.equal(result.name, 'TypeError')
   t.match(result.message, "The argument 'AIO_BACKEND' must be one of io_uring, posix, threadpool. Received 'kqueue'")
+})
+
+t.test('io_uring refused by the kernel: silent fallback, or a clear error when forced', {
+  skip: process.platform !== 'linux' && 'io_uring is Linux only'
+}, async (t) => {
+  const shim = join(scratchDir(t), 'refuse_io_uring.so')
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(__dirname, 'fixtures', 'refuse_io_uring.c'), '-ldl'])
+  const unset = JSON.parse(probe({ AIO_BACKEND: '', LD_PRELOAD: shim }).out) as { backend: string }
+  t.equal(unset.backend, 'posix', 'the next engine takes over, silently')
+  const forced = JSON.parse(probe({ AIO_BACKEND: 'io_uring', LD_PRELOAD: shim }).out) as { code: string, message: string }
+  t.equal(forced.code, 'ERR_AIO_BACKEND_UNAVAILABLE')
+  t.match(forced.message, 'io_uring_setup: Operation not permitted')
 })

@@ -164,9 +164,10 @@ t.test(`cancel and suspend (${backend})`, async (t) => {
   t.equal(AIO.return(last), -1)
   t.equal(AIO.cancel(fd, last), AIO.AIO_ALLDONE, 'a finished op is all done')
 
-  // Some blockers are running: they cannot be canceled.
+  // Blocked pipe reads: glibc and libuv's pool have threads stuck in read(2)
+  // that cannot be canceled; io_uring waits on the pipe by polling, and can.
   const all = AIO.cancel(fd)
-  t.equal(all, AIO.AIO_NOTCANCELED)
+  t.ok(all === AIO.AIO_NOTCANCELED || all === AIO.AIO_CANCELED, `cancel(fd) gave ${all}`)
   const suspended = AIO.suspend([null, ...blockers])
   writeSync(fd, Buffer.alloc(blockers.length, 0x41))
   await suspended
@@ -176,7 +177,8 @@ t.test(`cancel and suspend (${backend})`, async (t) => {
     if (outcome.status === 'fulfilled') read += outcome.value
     else t.match(outcome.reason, { code: 'ECANCELED' })
   }
-  t.ok(read >= 1, 'the running reads finish with data')
+  if (all === AIO.AIO_NOTCANCELED) t.ok(read >= 1, 'the running reads finish with data')
+  else t.equal(read, 0, 'every read was canceled')
   // The canceled reads left their bytes in the pipe; drain them.
   const rest = blockers.length - read
   if (rest > 0) t.equal(await AIO.read(new ControlBlock({ fd, buffer: Buffer.alloc(rest) })), rest)

@@ -1,0 +1,638 @@
+// The io_uring engine (Linux), through raw syscalls: no liburing.
+//
+// One ring per env, created and used only on the env's loop thread (which is
+// what IORING_SETUP_SINGLE_ISSUER and DEFER_TASKRUN ask for). Submitted ops
+// become SQEs at once, but io_uring_enter runs once per loop turn, from a
+// prepare handle just before libuv would block: every op submitted during
+// the turn reaches the kernel in one syscall. Completions are reaped on the
+// loop thread when the ring's registered eventfd polls readable, and handed
+// straight to JS
+// (CompletionSink::Deliver) - no thread hop and no wake-up, which is what
+// the thread-safe-function path costs (AIO_URING_DELIVERY=queue selects that
+// path so the two can be measured against each other; see bench/).
+//
+// The kernel is never asked for more completions than the CQ ring holds: ops
+// beyond that wait in a backlog and go in as completions free room, so the
+// CQ cannot overflow and nothing is dropped. Ops the kernel has no opcode for
+// (per IORING_REGISTER_PROBE) run on libuv's pool instead.
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine.h"
+#include "pool_work.h"
+
+namespace posix_aio {
+
+namespace {
+
+int SetupRing(unsigned entries, io_uring_params* params) {
+  return static_cast<int>(syscall(__NR_io_uring_setup, entries, params));
+}
+
+int EnterRing(int fd, unsigned to_submit, unsigned min_complete,
+              unsigned flags) {
+  return static_cast<int>(syscall(__NR_io_uring_enter, fd, to_submit,
+                                  min_complete, flags, nullptr, 0));
+}
+
+int RegisterRing(int fd, unsigned opcode, void* arg, unsigned count) {
+  return static_cast<int>(
+      syscall(__NR_io_uring_register, fd, opcode, arg, count));
+}
+
+template <typename T>
+T LoadAcquire(const T* where) {
+  return __atomic_load_n(where, __ATOMIC_ACQUIRE);
+}
+
+template <typename T>
+void StoreRelease(T* where, T value) {
+  __atomic_store_n(where, value, __ATOMIC_RELEASE);
+}
+
+constexpr unsigned kRingEntries = 1024;
+// Linux moves at most this much in one read or write (MAX_RW_COUNT); a
+// longer op is a short transfer, which the high-level calls finish.
+constexpr size_t kMaxTransfer = 0x7ffff000;
+
+// A cancel request's user_data points at one of these, tagged in bit 0 (ops
+// are pointer-aligned, so their bit 0 is always clear).
+struct CancelRequest {
+  int result = 0;
+  bool done = false;
+};
+constexpr uint64_t kCancelTag = 1;
+
+// The ops of one submitted chunk, delivered together when the last is done.
+struct Chunk {
+  size_t remaining;
+  std::vector<Op*> done;
+};
+
+// Setup flags to try, best first; each is dropped when the kernel says
+// EINVAL (an older kernel that does not know it).
+constexpr unsigned kFlagChoices[] = {
+    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
+        IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN,
+    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
+        IORING_SETUP_DEFER_TASKRUN,
+    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
+    IORING_SETUP_SUBMIT_ALL,
+    0,
+};
+
+class UringEngine final : public Engine {
+ public:
+  UringEngine(uv_loop_t* loop, CompletionSink& sink)
+      : Engine(sink), loop_(loop), pool_(loop, sink) {}
+
+  ~UringEngine() override {
+    if (sq_ring_ != MAP_FAILED) munmap(sq_ring_, sq_ring_size_);
+    if (cq_ring_ != MAP_FAILED && cq_ring_ != sq_ring_) {
+      munmap(cq_ring_, cq_ring_size_);
+    }
+    if (sqes_ != MAP_FAILED) munmap(sqes_, sqes_size_);
+    if (ring_fd_ >= 0) close(ring_fd_);
+    if (event_fd_ >= 0) close(event_fd_);
+  }
+
+  // Creates the ring and its loop handles; false, with the reason, when the
+  // kernel refuses (EPERM in containers, ENOSYS, io_uring_disabled).
+  bool Start(std::string* why) {
+    io_uring_params params{};
+    for (unsigned flags : kFlagChoices) {
+      params = {};
+      params.flags = flags;
+      ring_fd_ = SetupRing(kRingEntries, &params);
+      if (ring_fd_ >= 0 || errno != EINVAL) break;
+    }
+    if (ring_fd_ < 0) {
+      *why = std::string("io_uring_setup: ") + std::strerror(errno);
+      return false;
+    }
+    setup_flags_ = params.flags;
+    features_ = params.features;
+    if (!MapRings(params, why) || !Probe(why)) return false;
+
+    const char* delivery = std::getenv("AIO_URING_DELIVERY");
+    deliver_via_queue_ = delivery != nullptr && std::strcmp(delivery, "queue") == 0;
+
+    // Completions are watched through a registered eventfd rather than the
+    // ring fd: with DEFER_TASKRUN the kernel queues finished work for the
+    // submitter and wakes only an eventfd (or a task inside io_uring_enter),
+    // never a poller of the ring fd.
+    event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (event_fd_ < 0) return Fail(why, "eventfd");
+    if (RegisterRing(ring_fd_, IORING_REGISTER_EVENTFD, &event_fd_, 1) != 0) {
+      return Fail(why, "IORING_REGISTER_EVENTFD");
+    }
+
+    uv_prepare_init(loop_, &prepare_);
+    uv_poll_init(loop_, &poll_, event_fd_);
+    uv_idle_init(loop_, &idle_);
+    prepare_.data = poll_.data = idle_.data = this;
+    handles_open_ = 3;
+    uv_prepare_start(&prepare_, OnPrepare);
+    uv_poll_start(&poll_, UV_READABLE, OnPoll);
+    // The glue keeps the loop alive while ops are in flight; these handles
+    // alone must not.
+    uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
+    return true;
+  }
+
+  const char* Name() const override { return "io_uring"; }
+  size_t ChunkSize() const override { return sq_entries_; }
+
+  void Submit(Op* const* ops, size_t count, bool together) override {
+    std::vector<Op*> blocking;
+    std::vector<Op*> mapped;
+    for (size_t i = 0; i < count; ++i) {
+      (Maps(*ops[i]) ? mapped : blocking).push_back(ops[i]);
+    }
+    // Together, each chunk reaches JS in one piece, as lio_listio's does.
+    for (size_t i = 0; i < mapped.size(); i += sq_entries_) {
+      size_t n = std::min<size_t>(sq_entries_, mapped.size() - i);
+      auto* chunk = together ? new Chunk{n, {}} : nullptr;
+      for (size_t j = i; j < i + n; ++j) {
+        mapped[j]->engine_data = chunk;
+        Push(mapped[j]);
+      }
+    }
+    if (!blocking.empty()) {
+      auto* gather = together ? new PoolWork::Gather(blocking.size()) : nullptr;
+      for (Op*& op : blocking) {
+        pool_.Queue(&op, 1, RunEach, nullptr, true, gather);
+      }
+    }
+    // io_uring_enter happens in OnPrepare, once for the whole loop turn.
+  }
+
+  void SubmitWait(Op* const* ops, size_t count) override {
+    std::unordered_set<Op*> waiting;
+    for (size_t i = 0; i < count; ++i) {
+      Op* op = ops[i];
+      if (!Maps(*op)) {
+        RunBlocking(*op);
+        continue;
+      }
+      // Straight into the ring (not behind the backlog): make room first.
+      io_uring_sqe* sqe;
+      while (!HasRoom() || (sqe = NextSqe()) == nullptr) WaitForSome(&waiting);
+      Prepare(sqe, *op);
+      waiting.insert(op);
+    }
+    while (!waiting.empty()) WaitForSome(&waiting);
+  }
+
+  int Cancel(int fd, Op* op) override {
+    bool canceled = false;
+    bool not_canceled = false;
+    auto note = [&](int outcome) {
+      if (outcome == kCanceled) canceled = true;
+      if (outcome == kNotCanceled) not_canceled = true;
+    };
+
+    // Ops still in the backlog never reached the kernel: just drop them.
+    std::vector<Op*> dropped;
+    for (auto it = backlog_.begin(); it != backlog_.end();) {
+      if (op ? *it == op : (*it)->fd == fd) {
+        (*it)->result = -ECANCELED;
+        dropped.push_back(*it);
+        it = backlog_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!dropped.empty()) {
+      canceled = true;
+      std::vector<Op*> done;
+      for (Op* finished : dropped) Finished(finished, &done);
+      if (!done.empty()) sink_.Complete(done.data(), done.size());
+    }
+
+    std::vector<Op*> targets;
+    for (Op* in_kernel : in_kernel_) {
+      if (op ? in_kernel == op : in_kernel->fd == fd) {
+        targets.push_back(in_kernel);
+      }
+    }
+    std::vector<CancelRequest> requests(targets.size());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      io_uring_sqe* sqe;
+      while ((sqe = NextSqe()) == nullptr) WaitForSome(nullptr);
+      sqe->opcode = IORING_OP_ASYNC_CANCEL;
+      sqe->fd = -1;
+      sqe->addr = reinterpret_cast<uint64_t>(targets[i]);
+      sqe->user_data = reinterpret_cast<uint64_t>(&requests[i]) | kCancelTag;
+      ++owed_;
+    }
+    for (CancelRequest& request : requests) {
+      while (!request.done) WaitForSome(nullptr);
+      // 0: canceled; -ENOENT: it had finished; -EALREADY: it is running.
+      note(request.result == 0           ? kCanceled
+           : request.result == -EALREADY ? kNotCanceled
+                                         : kAllDone);
+    }
+
+    if (op == nullptr || (!Maps(*op) && dropped.empty() && targets.empty())) {
+      note(pool_.Cancel(fd, op));
+    }
+    if (not_canceled) return kNotCanceled;
+    return canceled ? kCanceled : kAllDone;
+  }
+
+  void Shutdown() override {
+    shutting_down_ = true;
+    std::vector<Op*> dropped;
+    for (Op* op : backlog_) {
+      op->result = -ECANCELED;
+      Finished(op, &dropped);
+    }
+    backlog_.clear();
+    if (!dropped.empty()) sink_.Complete(dropped.data(), dropped.size());
+    // Cancel what the kernel holds, then wait for every completion: after
+    // this no request can touch a buffer.
+    std::vector<CancelRequest> requests(in_kernel_.size());
+    size_t i = 0;
+    for (Op* op : in_kernel_) {
+      io_uring_sqe* sqe;
+      while ((sqe = NextSqe()) == nullptr) WaitForSome(nullptr);
+      sqe->opcode = IORING_OP_ASYNC_CANCEL;
+      sqe->fd = -1;
+      sqe->addr = reinterpret_cast<uint64_t>(op);
+      sqe->user_data = reinterpret_cast<uint64_t>(&requests[i++]) | kCancelTag;
+      ++owed_;
+    }
+    while (owed_ > 0) WaitForSome(nullptr);
+
+    uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&idle_), OnClosed);
+    while (handles_open_ > 0) uv_run(loop_, UV_RUN_NOWAIT);
+    pool_.Drain();
+  }
+
+ private:
+  bool MapRings(const io_uring_params& params, std::string* why) {
+    sq_ring_size_ = params.sq_off.array + params.sq_entries * sizeof(unsigned);
+    cq_ring_size_ =
+        params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
+    bool single = (params.features & IORING_FEAT_SINGLE_MMAP) != 0;
+    if (single) {
+      sq_ring_size_ = cq_ring_size_ = std::max(sq_ring_size_, cq_ring_size_);
+    }
+    sq_ring_ = mmap(nullptr, sq_ring_size_, PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_POPULATE, ring_fd_, IORING_OFF_SQ_RING);
+    if (sq_ring_ == MAP_FAILED) return Fail(why, "mmap(sq ring)");
+    cq_ring_ = single ? sq_ring_
+                      : mmap(nullptr, cq_ring_size_, PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_POPULATE, ring_fd_,
+                             IORING_OFF_CQ_RING);
+    if (cq_ring_ == MAP_FAILED) return Fail(why, "mmap(cq ring)");
+    sqes_size_ = params.sq_entries * sizeof(io_uring_sqe);
+    sqes_ = mmap(nullptr, sqes_size_, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_POPULATE, ring_fd_, IORING_OFF_SQES);
+    if (sqes_ == MAP_FAILED) return Fail(why, "mmap(sqes)");
+
+    auto* sq = static_cast<char*>(sq_ring_);
+    sq_head_ = reinterpret_cast<unsigned*>(sq + params.sq_off.head);
+    sq_tail_ = reinterpret_cast<unsigned*>(sq + params.sq_off.tail);
+    sq_mask_ = *reinterpret_cast<unsigned*>(sq + params.sq_off.ring_mask);
+    sq_array_ = reinterpret_cast<unsigned*>(sq + params.sq_off.array);
+    sq_flags_ = reinterpret_cast<unsigned*>(sq + params.sq_off.flags);
+    sq_entries_ = params.sq_entries;
+    sqe_tail_ = *sq_tail_;
+
+    auto* cq = static_cast<char*>(cq_ring_);
+    cq_head_ = reinterpret_cast<unsigned*>(cq + params.cq_off.head);
+    cq_tail_ = reinterpret_cast<unsigned*>(cq + params.cq_off.tail);
+    cq_mask_ = *reinterpret_cast<unsigned*>(cq + params.cq_off.ring_mask);
+    cqes_ = reinterpret_cast<io_uring_cqe*>(cq + params.cq_off.cqes);
+    cq_entries_ = params.cq_entries;
+    return true;
+  }
+
+  // Which opcodes this kernel has. A kernel without the probe (before 5.6)
+  // also lacks most of the opcodes this engine needs: not worth running.
+  bool Probe(std::string* why) {
+    size_t size = sizeof(io_uring_probe) + 256 * sizeof(io_uring_probe_op);
+    std::unique_ptr<char[]> storage(new char[size]());
+    auto* probe = reinterpret_cast<io_uring_probe*>(storage.get());
+    if (RegisterRing(ring_fd_, IORING_REGISTER_PROBE, probe, 256) != 0) {
+      return Fail(why, "IORING_REGISTER_PROBE");
+    }
+    for (unsigned i = 0; i < probe->ops_len && i < 256; ++i) {
+      supported_[probe->ops[i].op] =
+          (probe->ops[i].flags & IO_URING_OP_SUPPORTED) != 0;
+    }
+    return true;
+  }
+
+  static bool Fail(std::string* why, const char* what) {
+    *why = std::string(what) + ": " + std::strerror(errno);
+    return false;
+  }
+
+  static void RunEach(void*, Op* const* ops, size_t count) {
+    for (size_t i = 0; i < count; ++i) RunBlocking(*ops[i]);
+  }
+
+  static int OpcodeFor(const Op& op) {
+    switch (op.code) {
+      case OpCode::kRead: return IORING_OP_READ;
+      case OpCode::kWrite: return IORING_OP_WRITE;
+      case OpCode::kFsync:
+      case OpCode::kFdatasync: return IORING_OP_FSYNC;
+      case OpCode::kNop: return IORING_OP_NOP;
+      case OpCode::kOpen: return IORING_OP_OPENAT;
+      case OpCode::kClose: return IORING_OP_CLOSE;
+      case OpCode::kFstatSize: return IORING_OP_STATX;
+      default: return -1;
+    }
+  }
+
+  bool Maps(const Op& op) const {
+    int opcode = OpcodeFor(op);
+    if (opcode < 0 || !supported_[opcode]) return false;
+    // "The current position" needs IORING_FEAT_RW_CUR_POS.
+    if (IsTransfer(op.code) && op.position < 0) {
+      return (features_ & IORING_FEAT_RW_CUR_POS) != 0;
+    }
+    return true;
+  }
+
+  // The kernel owes us at most one completion per CQ slot.
+  bool HasRoom() const { return owed_ < cq_entries_; }
+
+  io_uring_sqe* NextSqe() {
+    unsigned head = LoadAcquire(sq_head_);
+    if (sqe_tail_ - head >= sq_entries_) {
+      Flush(0);  // a full SQ is handed to the kernel, never dropped
+      head = LoadAcquire(sq_head_);
+      if (sqe_tail_ - head >= sq_entries_) return nullptr;
+    }
+    unsigned index = sqe_tail_ & sq_mask_;
+    io_uring_sqe* sqe = &static_cast<io_uring_sqe*>(sqes_)[index];
+    std::memset(sqe, 0, sizeof(*sqe));
+    sq_array_[index] = index;
+    ++sqe_tail_;
+    return sqe;
+  }
+
+  void Prepare(io_uring_sqe* sqe, Op& op) {
+    sqe->opcode = static_cast<uint8_t>(OpcodeFor(op));
+    sqe->fd = op.fd;
+    switch (op.code) {
+      case OpCode::kRead:
+      case OpCode::kWrite:
+        sqe->addr = reinterpret_cast<uint64_t>(op.data);
+        sqe->len = static_cast<uint32_t>(std::min(op.length, kMaxTransfer));
+        sqe->off = op.position < 0 ? static_cast<uint64_t>(-1)
+                                   : static_cast<uint64_t>(op.position);
+        break;
+      case OpCode::kFdatasync:
+        sqe->fsync_flags = IORING_FSYNC_DATASYNC;
+        break;
+      case OpCode::kOpen:
+        sqe->fd = AT_FDCWD;
+        sqe->addr = reinterpret_cast<uint64_t>(op.path.c_str());
+        sqe->len = static_cast<uint32_t>(op.mode);
+        sqe->open_flags = static_cast<uint32_t>(op.flags | O_CLOEXEC);
+        break;
+      case OpCode::kFstatSize: {
+        auto& buffer = statx_[&op];
+        buffer.reset(new struct statx());
+        sqe->addr = reinterpret_cast<uint64_t>("");
+        sqe->len = STATX_TYPE | STATX_SIZE;
+        sqe->statx_flags = AT_EMPTY_PATH;
+        sqe->off = reinterpret_cast<uint64_t>(buffer.get());
+        break;
+      }
+      default:
+        break;
+    }
+    sqe->user_data = reinterpret_cast<uint64_t>(&op);
+    ++owed_;
+    in_kernel_.insert(&op);
+  }
+
+  // Into the ring if there is room, else the backlog (kept in order).
+  void Push(Op* op) {
+    io_uring_sqe* sqe = nullptr;
+    if (backlog_.empty() && HasRoom()) sqe = NextSqe();
+    if (sqe == nullptr) {
+      backlog_.push_back(op);
+    } else {
+      Prepare(sqe, *op);
+    }
+  }
+
+  void RefillFromBacklog() {
+    while (!backlog_.empty() && HasRoom()) {
+      io_uring_sqe* sqe = NextSqe();
+      if (sqe == nullptr) return;
+      Prepare(sqe, *backlog_.front());
+      backlog_.pop_front();
+    }
+  }
+
+  bool HasUnsubmitted() const { return sqe_tail_ != LoadAcquire(sq_head_); }
+
+  // Hands the prepared SQEs to the kernel and, with GETEVENTS, runs the
+  // deferred task work that posts completions. Returns io_uring_enter's
+  // result: SQEs consumed, or -errno (EAGAIN/EBUSY: try again later).
+  int Flush(unsigned min_complete) {
+    StoreRelease(sq_tail_, sqe_tail_);
+    for (;;) {
+      unsigned to_submit = sqe_tail_ - LoadAcquire(sq_head_);
+      int rc = EnterRing(ring_fd_, to_submit, min_complete,
+                         IORING_ENTER_GETEVENTS);
+      if (rc >= 0) return rc;
+      if (errno != EINTR) return -errno;
+    }
+  }
+
+  // Takes every posted completion off the CQ ring.
+  void Reap(std::vector<Op*>* done) {
+    for (;;) {
+      unsigned head = *cq_head_;
+      unsigned tail = LoadAcquire(cq_tail_);
+      for (; head != tail; ++head) {
+        const io_uring_cqe& cqe = cqes_[head & cq_mask_];
+        --owed_;
+        if (cqe.user_data & kCancelTag) {
+          auto* request =
+              reinterpret_cast<CancelRequest*>(cqe.user_data & ~kCancelTag);
+          request->result = cqe.res;
+          request->done = true;
+          continue;
+        }
+        Op* op = reinterpret_cast<Op*>(cqe.user_data);
+        in_kernel_.erase(op);
+        op->result = cqe.res;
+        if (op->code == OpCode::kFstatSize) {
+          auto found = statx_.find(op);
+          const struct statx& st = *found->second;
+          if (cqe.res == 0) op->result = S_ISREG(st.stx_mode) ? st.stx_size : 0;
+          statx_.erase(found);
+        }
+        Finished(op, done);
+      }
+      StoreRelease(cq_head_, head);
+      // Completions the CQ had no room for wait in the kernel (NODROP):
+      // ask for them and go round again.
+      if (!(LoadAcquire(sq_flags_) & IORING_SQ_CQ_OVERFLOW)) return;
+      EnterRing(ring_fd_, 0, 0, IORING_ENTER_GETEVENTS);
+    }
+  }
+
+  // An op is done: it joins its chunk, and the chunk's ops go to `done`
+  // once the last of them is. Ops of a LIO_WAIT have no chunk.
+  static void Finished(Op* op, std::vector<Op*>* done) {
+    auto* chunk = static_cast<Chunk*>(op->engine_data);
+    op->engine_data = nullptr;
+    if (chunk == nullptr) {
+      done->push_back(op);
+      return;
+    }
+    chunk->done.push_back(op);
+    if (--chunk->remaining > 0) return;
+    done->insert(done->end(), chunk->done.begin(), chunk->done.end());
+    delete chunk;
+  }
+
+  // Inside a call from JS (LIO_WAIT, cancel) or at teardown: blocks for at
+  // least one completion. Ops it reaps that the caller is not waiting for
+  // are queued for delivery (JS cannot be re-entered from here).
+  void WaitForSome(std::unordered_set<Op*>* waiting) {
+    int rc = Flush(1);
+    if (rc < 0 && rc != -EAGAIN && rc != -EBUSY) {
+      // Nothing sensible left but to retry; do not spin the CPU.
+      usleep(1000);
+    }
+    std::vector<Op*> done;
+    Reap(&done);
+    std::vector<Op*> others;
+    for (Op* op : done) {
+      if (waiting && waiting->erase(op)) continue;
+      others.push_back(op);
+    }
+    if (!others.empty()) sink_.Complete(others.data(), others.size());
+    if (!shutting_down_) RefillFromBacklog();
+  }
+
+  // Loop thread, before libuv blocks: one io_uring_enter for the turn.
+  static void OnPrepare(uv_prepare_t* handle) {
+    auto* self = static_cast<UringEngine*>(handle->data);
+    if (self->HasUnsubmitted()) {
+      int rc = self->Flush(0);
+      // The kernel is busy (EAGAIN/EBUSY): keep the loop from blocking so
+      // the next turn tries again.
+      if (rc < 0) {
+        uv_idle_start(&self->idle_, OnIdle);
+        return;
+      }
+    }
+    uv_idle_stop(&self->idle_);
+  }
+
+  static void OnIdle(uv_idle_t*) {}
+
+  static void OnPoll(uv_poll_t* handle, int, int) {
+    auto* self = static_cast<UringEngine*>(handle->data);
+    uint64_t signals;
+    // Reset the eventfd first, so a completion posted after the reap below
+    // makes it readable again. EAGAIN (already reset) is fine.
+    if (read(self->event_fd_, &signals, sizeof(signals)) < 0 &&
+        errno != EAGAIN) {
+      return;
+    }
+    // With DEFER_TASKRUN, completions are posted only when we ask.
+    if (self->setup_flags_ & IORING_SETUP_DEFER_TASKRUN) {
+      EnterRing(self->ring_fd_, 0, 0, IORING_ENTER_GETEVENTS);
+    }
+    std::vector<Op*> done;
+    self->Reap(&done);
+    self->RefillFromBacklog();
+    if (done.empty()) return;
+    if (self->deliver_via_queue_) {
+      self->sink_.Complete(done.data(), done.size());
+    } else {
+      self->sink_.Deliver(done.data(), done.size());
+    }
+  }
+
+  static void OnClosed(uv_handle_t* handle) {
+    --static_cast<UringEngine*>(handle->data)->handles_open_;
+  }
+
+  uv_loop_t* loop_;
+  PoolWork pool_;  // ops the kernel has no opcode for
+
+  int ring_fd_ = -1;
+  int event_fd_ = -1;
+  unsigned setup_flags_ = 0;
+  unsigned features_ = 0;
+  bool supported_[256] = {};
+  bool deliver_via_queue_ = false;
+
+  void* sq_ring_ = MAP_FAILED;
+  size_t sq_ring_size_ = 0;
+  void* cq_ring_ = MAP_FAILED;
+  size_t cq_ring_size_ = 0;
+  void* sqes_ = MAP_FAILED;
+  size_t sqes_size_ = 0;
+
+  unsigned* sq_head_ = nullptr;
+  unsigned* sq_tail_ = nullptr;
+  unsigned* sq_array_ = nullptr;
+  unsigned* sq_flags_ = nullptr;
+  unsigned sq_mask_ = 0;
+  unsigned sq_entries_ = 0;
+  unsigned sqe_tail_ = 0;  // next SQE to fill; the kernel sees it at Flush
+
+  unsigned* cq_head_ = nullptr;
+  unsigned* cq_tail_ = nullptr;
+  io_uring_cqe* cqes_ = nullptr;
+  unsigned cq_mask_ = 0;
+  unsigned cq_entries_ = 0;
+
+  unsigned owed_ = 0;  // completions the kernel owes us (ops and cancels)
+  std::unordered_set<Op*> in_kernel_;
+  std::deque<Op*> backlog_;  // submitted, waiting for CQ room
+  std::unordered_map<Op*, std::unique_ptr<struct statx>> statx_;
+  bool shutting_down_ = false;
+
+  uv_prepare_t prepare_;
+  uv_poll_t poll_;
+  uv_idle_t idle_;
+  int handles_open_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> MakeUringEngine(uv_loop_t* loop, CompletionSink& sink,
+                                        std::string* why) {
+  auto engine = std::make_unique<UringEngine>(loop, sink);
+  if (!engine->Start(why)) return nullptr;
+  return engine;
+}
+
+}  // namespace posix_aio
