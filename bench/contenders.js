@@ -1,0 +1,79 @@
+'use strict'
+// What each contender does for each scenario. Runs inside a worker thread
+// (one per contender, so each has its own posix-aio engine) or, for
+// fs.promises with libuv's io_uring, a child process.
+const fsp = require('node:fs/promises')
+const { join } = require('node:path')
+const { mkdirSync, rmSync } = require('node:fs')
+
+function aio () {
+  return require('..')
+}
+
+// Random 4 KiB reads at a given depth for `seconds`: ops/s.
+async function randomReads ({ file, size, depth, seconds, direct }, open) {
+  const handle = await open(file, direct)
+  const blocks = Math.floor(size / 4096)
+  let done = 0
+  const deadline = performance.now() + seconds * 1000
+  async function lane (buffer) {
+    while (performance.now() < deadline) {
+      const position = Math.floor(Math.random() * blocks) * 4096
+      const { bytesRead } = await handle.read(buffer, 0, 4096, position)
+      if (bytesRead !== 4096) throw new Error(`short read: ${bytesRead}`)
+      done++
+    }
+  }
+  const start = performance.now()
+  await Promise.all(Array.from({ length: depth }, () => lane(handle.buffer())))
+  const elapsed = (performance.now() - start) / 1000
+  await handle.close()
+  return done / elapsed
+}
+
+// Writes `count` new files of `bytes` each, as one call, again and again for
+// `seconds`: files/s. Each round writes into a fresh directory, removed
+// afterwards outside the timed part, so every round creates its files.
+async function manyFiles ({ dir, count, bytes, seconds }, writeAll) {
+  const data = Buffer.alloc(bytes, 0x61)
+  let files = 0
+  let busy = 0
+  for (let round = 0; busy < seconds * 1000; round++) {
+    const roundDir = join(dir, `round-${process.pid}-${round}`)
+    mkdirSync(roundDir)
+    const paths = Array.from({ length: count }, (_, i) => join(roundDir, `f${i}.bin`))
+    const start = performance.now()
+    await writeAll(paths, data)
+    busy += performance.now() - start
+    files += count
+    rmSync(roundDir, { recursive: true })
+  }
+  return files / (busy / 1000)
+}
+
+const openers = {
+  aio: async (file, direct) => {
+    const { open, alignedBuffer } = aio()
+    const fh = await open(file, 'r', 0o666, { direct })
+    return { read: (...a) => fh.read(...a), close: () => fh.close(), buffer: () => alignedBuffer(4096) }
+  },
+  fs: async (file) => {
+    const fh = await fsp.open(file, 'r')
+    return { read: (...a) => fh.read(...a), close: () => fh.close(), buffer: () => Buffer.alloc(4096) }
+  }
+}
+
+const writers = {
+  aio: (paths, data) => aio().AIO.write(Object.fromEntries(paths.map((p) => [p, data]))),
+  fs: (paths, data) => Promise.all(paths.map((p) => fsp.writeFile(p, data)))
+}
+
+exports.run = async function run (kind, scenario, params) {
+  switch (scenario) {
+    case 'random-read': return randomReads(params, openers[kind])
+    case 'many-files': return manyFiles(params, writers[kind])
+    default: throw new Error(`unknown scenario ${scenario}`)
+  }
+}
+
+exports.backend = () => aio().AIO.backend
