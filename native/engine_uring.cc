@@ -234,15 +234,7 @@ class UringEngine final : public Engine {
       }
     }
     std::vector<CancelRequest> requests(targets.size());
-    for (size_t i = 0; i < targets.size(); ++i) {
-      io_uring_sqe* sqe;
-      while ((sqe = NextSqe()) == nullptr) WaitForSome(nullptr);
-      sqe->opcode = IORING_OP_ASYNC_CANCEL;
-      sqe->fd = -1;
-      sqe->addr = reinterpret_cast<uint64_t>(targets[i]);
-      sqe->user_data = reinterpret_cast<uint64_t>(&requests[i]) | kCancelTag;
-      ++owed_;
-    }
+    for (size_t i = 0; i < targets.size(); ++i) QueueCancel(targets[i], &requests[i]);
     for (CancelRequest& request : requests) {
       while (!request.done) WaitForSome(nullptr);
       // 0: canceled; -ENOENT: it had finished; -EALREADY: it is running.
@@ -269,17 +261,10 @@ class UringEngine final : public Engine {
     if (!dropped.empty()) sink_.Complete(dropped.data(), dropped.size());
     // Cancel what the kernel holds, then wait for every completion: after
     // this no request can touch a buffer.
-    std::vector<CancelRequest> requests(in_kernel_.size());
-    size_t i = 0;
-    for (Op* op : in_kernel_) {
-      io_uring_sqe* sqe;
-      while ((sqe = NextSqe()) == nullptr) WaitForSome(nullptr);
-      sqe->opcode = IORING_OP_ASYNC_CANCEL;
-      sqe->fd = -1;
-      sqe->addr = reinterpret_cast<uint64_t>(op);
-      sqe->user_data = reinterpret_cast<uint64_t>(&requests[i++]) | kCancelTag;
-      ++owed_;
-    }
+    // A copy: queueing a cancel may reap, which changes in_kernel_.
+    std::vector<Op*> targets(in_kernel_.begin(), in_kernel_.end());
+    std::vector<CancelRequest> requests(targets.size());
+    for (size_t i = 0; i < targets.size(); ++i) QueueCancel(targets[i], &requests[i]);
     while (owed_ > 0) WaitForSome(nullptr);
 
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnClosed);
@@ -501,6 +486,17 @@ class UringEngine final : public Engine {
       if (!(LoadAcquire(sq_flags_) & IORING_SQ_CQ_OVERFLOW)) return;
       EnterRing(ring_fd_, 0, 0, IORING_ENTER_GETEVENTS);
     }
+  }
+
+  // Asks the kernel to cancel `target`; the answer lands in `request`.
+  void QueueCancel(Op* target, CancelRequest* request) {
+    io_uring_sqe* sqe;
+    while ((sqe = NextSqe()) == nullptr) WaitForSome(nullptr);
+    sqe->opcode = IORING_OP_ASYNC_CANCEL;
+    sqe->fd = -1;
+    sqe->addr = reinterpret_cast<uint64_t>(target);
+    sqe->user_data = reinterpret_cast<uint64_t>(request) | kCancelTag;
+    ++owed_;
   }
 
   // An op is done: it joins its chunk, and the chunk's ops go to `done`
