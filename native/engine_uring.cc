@@ -349,6 +349,8 @@ class UringEngine final : public Engine {
       case OpCode::kOpen: return IORING_OP_OPENAT;
       case OpCode::kClose: return IORING_OP_CLOSE;
       case OpCode::kFstatSize: return IORING_OP_STATX;
+      case OpCode::kReadv: return IORING_OP_READV;
+      case OpCode::kWritev: return IORING_OP_WRITEV;
       default: return -1;
     }
   }
@@ -357,7 +359,8 @@ class UringEngine final : public Engine {
     int opcode = OpcodeFor(op);
     if (opcode < 0 || !supported_[opcode]) return false;
     // "The current position" needs IORING_FEAT_RW_CUR_POS.
-    if (IsTransfer(op.code) && op.position < 0) {
+    bool vector = op.code == OpCode::kReadv || op.code == OpCode::kWritev;
+    if ((IsTransfer(op.code) || vector) && op.position < 0) {
       return (features_ & IORING_FEAT_RW_CUR_POS) != 0;
     }
     return true;
@@ -389,6 +392,14 @@ class UringEngine final : public Engine {
       case OpCode::kWrite:
         sqe->addr = reinterpret_cast<uint64_t>(op.data);
         sqe->len = static_cast<uint32_t>(std::min(op.length, kMaxTransfer));
+        sqe->off = op.position < 0 ? static_cast<uint64_t>(-1)
+                                   : static_cast<uint64_t>(op.position);
+        break;
+      case OpCode::kReadv:
+      case OpCode::kWritev:
+        // The iovec array lives in the op, which outlives the request.
+        sqe->addr = reinterpret_cast<uint64_t>(op.iov.data());
+        sqe->len = static_cast<uint32_t>(op.iov.size());
         sqe->off = op.position < 0 ? static_cast<uint64_t>(-1)
                                    : static_cast<uint64_t>(op.position);
         break;
