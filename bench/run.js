@@ -82,7 +82,9 @@ function hasFio () {
 async function main () {
   const engines = ENGINES.filter(engineWorks)
   log(`posix-aio bench: engines ${engines.join(', ')}; ${os.cpus().length} cores; ${os.release()}; node ${process.version}; ${quick ? 'quick' : 'full'} run`)
-  const dir = mkdtempSync(join(os.tmpdir(), 'posix-aio-bench-'))
+  // On the disk the project lives on (BENCH_DIR to choose another): a busy
+  // /tmp can be far slower at creating files than the disk itself.
+  const dir = mkdtempSync(join(process.env.BENCH_DIR || join(__dirname, '..'), '.bench-'))
   const results = []
   const ours = engines.map((e) => ({ name: `posix-aio ${e}`, kind: 'aio', env: { AIO_BACKEND: e } }))
   const fsPlain = { name: 'fs.promises', kind: 'fs' }
