@@ -34,6 +34,9 @@ export interface Native {
   queueFd (code: number, fd: number): void
   /** A Uint8Array path is taken as raw bytes. */
   queueOpen (path: string | Uint8Array, flags: number, mode: number): void
+  /** open, write, sync (0 none, 1 data, 2 full) and close as one op. */
+  queueWriteFile (path: string, flags: number, mode: number, buffer: Uint8Array, start: number, length: number,
+    position: number, sync: number): void
   /** false when the block finished at once (LIO_NOP). */
   queueBlock (block: NativeControlBlock, code: number, fd: number, buffer: Uint8Array | null,
     nbytes: number, offset: number, reqprio: number): boolean

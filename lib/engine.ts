@@ -50,6 +50,12 @@ export class Engine {
     this.#queued++
   }
 
+  /** Open, write, sync (0 none, 1 data, 2 full) and close a whole file as one op. */
+  queueWriteFile (path: string, flags: number, mode: number, data: Uint8Array, position: number, sync: number): void {
+    native.queueWriteFile(path, flags, mode, data, 0, data.byteLength, position, sync)
+    this.#queued++
+  }
+
   queueOpen (path: string | Uint8Array, flags: number, mode: number): void {
     native.queueOpen(path, flags, mode)
     this.#queued++

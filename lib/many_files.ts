@@ -44,37 +44,27 @@ function fail (job: FileJob, result: number, syscall: string): void {
   job.error ??= systemError(result, syscall, job.path)
 }
 
-async function openAll (jobs: FileJob[], flags: number, mode: number): Promise<void> {
-  const e = engine()
-  for (const job of jobs) e.queueOpen(job.path, flags, mode)
-  const fds = await e.submit()
-  jobs.forEach((job, i) => {
-    if (fds[i] < 0) fail(job, fds[i], 'open')
-    else job.fd = fds[i]
-  })
-}
-
-// One batch of an fd-only op (fsync, fstat, close) over `jobs`: a failure is
-// recorded on its job; the raw results are returned.
-async function eachFd (jobs: FileJob[], code: number, syscall: string): Promise<Float64Array> {
-  const e = engine()
-  for (const job of jobs) e.queueFd(code, job.fd)
-  const results = await e.submit()
+// One batch of one op per job: a failure is recorded on its job; the raw
+// results (an fd, a size, 0, or -errno) are returned.
+async function phase (jobs: FileJob[], queue: (job: FileJob) => void, syscall: string): Promise<Float64Array> {
+  for (const job of jobs) queue(job)
+  const results = await engine().submit()
   jobs.forEach((job, i) => {
     if (results[i] < 0) fail(job, results[i], syscall)
   })
   return results
 }
 
-async function syncAll (jobs: FileJob[], how: 'data' | 'full'): Promise<void> {
-  const live = jobs.filter((job) => job.fd >= 0 && job.error === undefined)
-  if (how === 'data') await eachFd(live, opcodes.fdatasync, 'fdatasync')
-  else await eachFd(live, opcodes.fsync, 'fsync')
+async function openAll (jobs: FileJob[], flags: number, mode: number): Promise<void> {
+  const fds = await phase(jobs, (job) => engine().queueOpen(job.path, flags, mode), 'open')
+  jobs.forEach((job, i) => {
+    if (fds[i] >= 0) job.fd = fds[i]
+  })
 }
 
 async function closeAll (jobs: FileJob[]): Promise<void> {
   const open = jobs.filter((job) => job.fd >= 0)
-  await eachFd(open, opcodes.close, 'close')
+  await phase(open, (job) => engine().queueFd(opcodes.close, job.fd), 'close')
   for (const job of open) job.fd = -1
 }
 
@@ -117,52 +107,56 @@ export function writeFiles (files: unknown, options: unknown = {}): Promise<Reco
     else throw invalidArgType(`files['${path}']`, 'of type string or an instance of Buffer, TypedArray, or DataView', data)
     return { path, fd: -1, done: 0, data: bytes }
   })
-  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT |
-    (flag === 'a' ? fsConstants.O_APPEND : fsConstants.O_TRUNC)
+  const append = flag === 'a' ? fsConstants.O_APPEND : 0
+  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (append || fsConstants.O_TRUNC)
   // With O_APPEND the kernel picks the offset: write at "the current position".
   const positioned = flag === 'w'
   engine()
   return (async () => {
     await inRounds(jobs, async (round) => {
-      try {
-        await openAll(round, flags, mode)
-        await writeAll(round, positioned)
-        if (sync !== false) await syncAll(round, sync)
-      } finally {
-        await closeAll(round)
+      // Each file is one op; an engine that could not finish a file in one
+      // go (io_uring stops a chain at a short write) gets the rest of it
+      // written by another op, opened without truncating.
+      let pending = await writeWhole(round, flags, mode, positioned, sync)
+      while (pending.length > 0) {
+        pending = await writeWhole(pending, fsConstants.O_WRONLY | append, mode, positioned, sync)
       }
     })
     return settle(jobs, (job) => job.done, 'write')
   })()
 }
 
-async function writeAll (jobs: WriteJob[], positioned: boolean): Promise<void> {
+const WRITE_FILE_STEPS = ['open', 'write', 'sync', 'close']
+
+// Each file's unwritten bytes as one op (open, write, sync, close): one
+// batch. Returns the files still not written in full.
+async function writeWhole (jobs: WriteJob[], flags: number, mode: number, positioned: boolean,
+  sync: false | 'data' | 'full'): Promise<WriteJob[]> {
   const e = engine()
-  let pending = jobs.filter((job) => job.fd >= 0 && job.data.byteLength > 0)
-  // Short writes are finished here: loop until every byte is down or failed.
-  while (pending.length > 0) {
-    for (const job of pending) {
-      e.queueTransfer(opcodes.write, job.fd, job.data, job.done, job.data.byteLength - job.done,
-        positioned ? job.done : -1)
-    }
-    const results = await e.submit()
-    pending = pending.filter((job, i) => {
-      const result = results[i]
-      if (result < 0) {
-        fail(job, result, 'write')
-        return false
-      }
-      // No file we can open takes zero bytes of a non-empty write (so no test
-      // reaches this); if one ever does, fail rather than spin forever.
-      /* c8 ignore next 4 */
-      if (result === 0) {
-        fail(job, EIO, 'write')
-        return false
-      }
-      job.done += result
-      return job.done < job.data.byteLength
-    })
+  const how = sync === false ? 0 : sync === 'data' ? 1 : 2
+  for (const job of jobs) {
+    e.queueWriteFile(job.path, flags, mode, job.data.subarray(job.done), positioned ? job.done : -1, how)
   }
+  const results = await e.submit()
+  return jobs.filter((job, i) => {
+    const result = results[i]
+    if (result < 0) {
+      // -errno, less 65536 per step: see WriteFileFailure in native/op.h.
+      const step = WRITE_FILE_STEPS[Math.floor(-result / 65536)]
+      const syscall = step === 'sync' ? (sync === 'data' ? 'fdatasync' : 'fsync') : step
+      fail(job, -(-result % 65536), syscall)
+      return false
+    }
+    // No file we can open takes zero bytes of a non-empty write (so no test
+    // reaches this); if one ever does, fail rather than spin forever.
+    /* c8 ignore next 4 */
+    if (result === 0 && job.done < job.data.byteLength) {
+      fail(job, EIO, 'write')
+      return false
+    }
+    job.done += result
+    return job.done < job.data.byteLength
+  })
 }
 
 export function readFiles (files: unknown): Promise<Record<string, Buffer>> {
@@ -205,7 +199,7 @@ export function readFiles (files: unknown): Promise<Record<string, Buffer>> {
 // size, or (size 0: pipes, /proc) read in chunks until end of file.
 async function sizeAll (jobs: ReadJob[]): Promise<void> {
   const unsized = jobs.filter((job) => job.fd >= 0 && job.length === undefined)
-  const sizes = await eachFd(unsized, opcodes.fstatSize, 'fstat')
+  const sizes = await phase(unsized, (job) => engine().queueFd(opcodes.fstatSize, job.fd), 'fstat')
   unsized.forEach((job, i) => {
     if (sizes[i] > 0) {
       job.length = Math.max(0, sizes[i] - job.offset)

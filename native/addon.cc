@@ -219,6 +219,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
             InstanceMethod<&Addon::QueueTransfer>("queueTransfer"),
             InstanceMethod<&Addon::QueueFd>("queueFd"),
             InstanceMethod<&Addon::QueueOpen>("queueOpen"),
+            InstanceMethod<&Addon::QueueWriteFile>("queueWriteFile"),
             InstanceMethod<&Addon::QueueBlock>("queueBlock"),
             InstanceMethod<&Addon::QueueVector>("queueVector"),
             InstanceMethod<&Addon::QueueFstat>("queueFstat"),
@@ -395,6 +396,27 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     }
     op->flags = info[1].As<Napi::Number>().Int32Value();
     op->mode = info[2].As<Napi::Number>().Int32Value();
+    queued_.push_back(op.release());
+    return env.Undefined();
+  }
+
+  // queueWriteFile(path, flags, mode, buffer, start, length, position, sync)
+  Napi::Value QueueWriteFile(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireEngine(env);
+    auto op = std::make_unique<Op>();
+    op->code = OpCode::kWriteFile;
+    op->path = info[0].As<Napi::String>().Utf8Value();
+    if (op->path.find('\0') != std::string::npos) {
+      throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE",
+                          "path must not contain null bytes");
+    }
+    op->flags = info[1].As<Napi::Number>().Int32Value();
+    op->mode = info[2].As<Napi::Number>().Int32Value();
+    SetBuffer(env, *op, info[3], info[4], info[5]);
+    op->position = ToPosition(info[6]);
+    op->sync = info[7].As<Napi::Number>().Int32Value();
+    Pin(env, *op, info[3], 0);
     queued_.push_back(op.release());
     return env.Undefined();
   }

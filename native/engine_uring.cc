@@ -1,7 +1,7 @@
 // The io_uring engine (Linux), through raw syscalls: no liburing.
 //
 // One ring per env, created and used only on the env's loop thread (which is
-// what IORING_SETUP_SINGLE_ISSUER and DEFER_TASKRUN ask for). Submitted ops
+// what IORING_SETUP_SINGLE_ISSUER asks for). Submitted ops
 // become SQEs at once, but io_uring_enter runs once per loop turn, from a
 // prepare handle just before libuv would block: every op submitted during
 // the turn reaches the kernel in one syscall. Completions are reaped on the
@@ -77,6 +77,22 @@ struct CancelRequest {
   bool done = false;
 };
 constexpr uint64_t kCancelTag = 1;
+// An op's user_data is its address; bits 1-2 say which SQE of a kWriteFile
+// chain a completion is for (ops are at least 8-aligned).
+constexpr uint64_t kStepShift = 1;
+constexpr uint64_t kStepMask = 3ull << kStepShift;
+
+// Direct descriptors (a registered, sparse file table) for kWriteFile chains:
+// open, write, sync and close linked in one submission, never touching the
+// process's fd table.
+constexpr unsigned kFileSlots = 1024;
+
+// A kWriteFile chain in the kernel: its slot and each step's result.
+struct FileChain {
+  unsigned slot;
+  unsigned remaining;  // completions still to come
+  int results[4] = {0, 0, 0, 0};
+};
 
 // The ops of one submitted chunk, delivered together when the last is done.
 struct Chunk {
@@ -85,12 +101,13 @@ struct Chunk {
 };
 
 // Setup flags to try, best first; each is dropped when the kernel says
-// EINVAL (an older kernel that does not know it).
+// EINVAL (an older kernel that does not know it). Not DEFER_TASKRUN: with it
+// the task work that issues the next request of a linked chain (kWriteFile)
+// waits for an io_uring_enter and signals no eventfd, so a loop asleep in
+// epoll never gets there and the chain stalls (seen on Linux 6.18).
 constexpr unsigned kFlagChoices[] = {
     IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-        IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN,
-    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-        IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_COOP_TASKRUN,
     IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
     IORING_SETUP_SUBMIT_ALL,
     0,
@@ -125,17 +142,24 @@ class UringEngine final : public Engine {
       *why = std::string("io_uring_setup: ") + std::strerror(errno);
       return false;
     }
-    setup_flags_ = params.flags;
     features_ = params.features;
     if (!MapRings(params, why) || !Probe(why)) return false;
+
+    // Direct descriptors need a sparse file table (Linux 5.19); without it
+    // kWriteFile runs on the pool instead.
+    io_uring_rsrc_register files{};
+    files.nr = kFileSlots;
+    files.flags = IORING_RSRC_REGISTER_SPARSE;
+    if (RegisterRing(ring_fd_, IORING_REGISTER_FILES2, &files, sizeof(files)) == 0) {
+      for (unsigned slot = kFileSlots; slot > 0; --slot) free_slots_.push_back(slot - 1);
+      chains_possible_ = true;
+    }
 
     const char* delivery = std::getenv("AIO_URING_DELIVERY");
     deliver_via_queue_ = delivery != nullptr && std::strcmp(delivery, "queue") == 0;
 
-    // Completions are watched through a registered eventfd rather than the
-    // ring fd: with DEFER_TASKRUN the kernel queues finished work for the
-    // submitter and wakes only an eventfd (or a task inside io_uring_enter),
-    // never a poller of the ring fd.
+    // Completions are watched through a registered eventfd, which the
+    // kernel signals as it posts them.
     event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (event_fd_ < 0) return Fail(why, "eventfd");
     if (RegisterRing(ring_fd_, IORING_REGISTER_EVENTFD, &event_fd_, 1) != 0) {
@@ -193,9 +217,7 @@ class UringEngine final : public Engine {
         continue;
       }
       // Straight into the ring (not behind the backlog): make room first.
-      io_uring_sqe* sqe;
-      while (!HasRoom() || (sqe = NextSqe()) == nullptr) WaitForSome(&waiting);
-      Prepare(sqe, *op);
+      while (!TryPrepare(op)) WaitForSome(&waiting);
       waiting.insert(op);
     }
     while (!waiting.empty()) WaitForSome(&waiting);
@@ -351,6 +373,7 @@ class UringEngine final : public Engine {
       case OpCode::kFstatSize: return IORING_OP_STATX;
       case OpCode::kReadv: return IORING_OP_READV;
       case OpCode::kWritev: return IORING_OP_WRITEV;
+      case OpCode::kWriteFile: return IORING_OP_OPENAT;  // the chain's head
       default: return -1;
     }
   }
@@ -358,6 +381,10 @@ class UringEngine final : public Engine {
   bool Maps(const Op& op) const {
     int opcode = OpcodeFor(op);
     if (opcode < 0 || !supported_[opcode]) return false;
+    if (op.code == OpCode::kWriteFile) {
+      return chains_possible_ && supported_[IORING_OP_WRITE] &&
+             supported_[IORING_OP_FSYNC] && supported_[IORING_OP_CLOSE];
+    }
     // "The current position" needs IORING_FEAT_RW_CUR_POS.
     bool vector = op.code == OpCode::kReadv || op.code == OpCode::kWritev;
     if ((IsTransfer(op.code) || vector) && op.position < 0) {
@@ -366,8 +393,34 @@ class UringEngine final : public Engine {
     return true;
   }
 
-  // The kernel owes us at most one completion per CQ slot.
-  bool HasRoom() const { return owed_ < cq_entries_; }
+  // SQEs (and so CQEs) an op takes: a kWriteFile is a linked chain.
+  static unsigned SqesFor(const Op& op) {
+    if (op.code != OpCode::kWriteFile) return 1;
+    return op.sync != 0 ? 4 : 3;
+  }
+
+  unsigned FreeSqes() const {
+    return sq_entries_ - (sqe_tail_ - LoadAcquire(sq_head_));
+  }
+
+  // Prepares `op` if the ring has room for all of it (the kernel owes us
+  // at most one completion per CQ slot, and a chain's SQEs must go in
+  // together), else returns false and changes nothing.
+  bool TryPrepare(Op* op) {
+    unsigned needed = SqesFor(*op);
+    if (owed_ + needed > cq_entries_) return false;
+    if (FreeSqes() < needed) {
+      Flush(0);  // a full SQ is handed to the kernel, never dropped
+      if (FreeSqes() < needed) return false;
+    }
+    if (op->code == OpCode::kWriteFile) {
+      if (free_slots_.empty()) return false;
+      PrepareChain(*op);
+    } else {
+      Prepare(NextSqe(), *op);
+    }
+    return true;
+  }
 
   io_uring_sqe* NextSqe() {
     unsigned head = LoadAcquire(sq_head_);
@@ -429,22 +482,78 @@ class UringEngine final : public Engine {
     in_kernel_.insert(&op);
   }
 
+  // kWriteFile as linked SQEs on a direct descriptor: OPENAT into the slot,
+  // then WRITE, [FSYNC], CLOSE. A failed open cancels the rest; after that
+  // the links are hard, so a failed or short write still syncs and closes.
+  void PrepareChain(Op& op) {
+    auto& chain = chains_[&op];
+    chain.slot = free_slots_.back();
+    free_slots_.pop_back();
+    chain.remaining = SqesFor(op);
+    uint64_t self = reinterpret_cast<uint64_t>(&op);
+    auto step = [&](WriteFileStep which, uint8_t opcode, uint8_t link) {
+      io_uring_sqe* sqe = NextSqe();
+      sqe->opcode = opcode;
+      sqe->flags = link;
+      sqe->user_data = self | (static_cast<uint64_t>(which) << kStepShift);
+      ++owed_;
+      return sqe;
+    };
+    io_uring_sqe* open = step(WriteFileStep::kOpen, IORING_OP_OPENAT, IOSQE_IO_LINK);
+    open->fd = AT_FDCWD;
+    open->addr = reinterpret_cast<uint64_t>(op.path.c_str());
+    open->len = static_cast<uint32_t>(op.mode);
+    open->open_flags = static_cast<uint32_t>(op.flags);
+    open->file_index = chain.slot + 1;
+    io_uring_sqe* write = step(WriteFileStep::kWrite, IORING_OP_WRITE,
+                               IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK);
+    write->fd = static_cast<int>(chain.slot);
+    write->addr = reinterpret_cast<uint64_t>(op.data);
+    write->len = static_cast<uint32_t>(std::min(op.length, kMaxTransfer));
+    write->off = op.position < 0 ? static_cast<uint64_t>(-1)
+                                 : static_cast<uint64_t>(op.position);
+    if (op.sync != 0) {
+      io_uring_sqe* sync = step(WriteFileStep::kSync, IORING_OP_FSYNC,
+                                IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK);
+      sync->fd = static_cast<int>(chain.slot);
+      if (op.sync == 1) sync->fsync_flags = IORING_FSYNC_DATASYNC;
+    }
+    io_uring_sqe* close = step(WriteFileStep::kClose, IORING_OP_CLOSE, 0);
+    close->file_index = chain.slot + 1;
+    in_kernel_.insert(&op);
+  }
+
+  // One completion of a chain; true when it was the last, with op.result
+  // set: the bytes written, or the first step that failed.
+  bool ChainStepDone(Op& op, unsigned which, int res) {
+    auto found = chains_.find(&op);
+    FileChain& chain = found->second;
+    chain.results[which] = res;
+    if (--chain.remaining > 0) return false;
+    const int* r = chain.results;
+    if (r[0] < 0) {
+      op.result = WriteFileFailure(WriteFileStep::kOpen, r[0]);
+    } else if (r[1] < 0) {
+      op.result = WriteFileFailure(WriteFileStep::kWrite, r[1]);
+    } else if (op.sync != 0 && r[2] < 0) {
+      op.result = WriteFileFailure(WriteFileStep::kSync, r[2]);
+    } else if (r[3] < 0) {
+      op.result = WriteFileFailure(WriteFileStep::kClose, r[3]);
+    } else {
+      op.result = r[1];  // possibly short: the caller finishes it
+    }
+    free_slots_.push_back(chain.slot);
+    chains_.erase(found);
+    return true;
+  }
+
   // Into the ring if there is room, else the backlog (kept in order).
   void Push(Op* op) {
-    io_uring_sqe* sqe = nullptr;
-    if (backlog_.empty() && HasRoom()) sqe = NextSqe();
-    if (sqe == nullptr) {
-      backlog_.push_back(op);
-    } else {
-      Prepare(sqe, *op);
-    }
+    if (!backlog_.empty() || !TryPrepare(op)) backlog_.push_back(op);
   }
 
   void RefillFromBacklog() {
-    while (!backlog_.empty() && HasRoom()) {
-      io_uring_sqe* sqe = NextSqe();
-      if (sqe == nullptr) return;
-      Prepare(sqe, *backlog_.front());
+    while (!backlog_.empty() && TryPrepare(backlog_.front())) {
       backlog_.pop_front();
     }
   }
@@ -480,9 +589,14 @@ class UringEngine final : public Engine {
           request->done = true;
           continue;
         }
-        Op* op = reinterpret_cast<Op*>(cqe.user_data);
+        Op* op = reinterpret_cast<Op*>(cqe.user_data & ~kStepMask);
+        if (op->code == OpCode::kWriteFile &&
+            !ChainStepDone(*op, (cqe.user_data & kStepMask) >> kStepShift,
+                           cqe.res)) {
+          continue;
+        }
         in_kernel_.erase(op);
-        op->result = cqe.res;
+        if (op->code != OpCode::kWriteFile) op->result = cqe.res;
         if (op->code == OpCode::kFstatSize) {
           auto found = statx_.find(op);
           const struct statx& st = *found->second;
@@ -571,10 +685,6 @@ class UringEngine final : public Engine {
         errno != EAGAIN) {
       return;
     }
-    // With DEFER_TASKRUN, completions are posted only when we ask.
-    if (self->setup_flags_ & IORING_SETUP_DEFER_TASKRUN) {
-      EnterRing(self->ring_fd_, 0, 0, IORING_ENTER_GETEVENTS);
-    }
     std::vector<Op*> done;
     self->Reap(&done);
     self->RefillFromBacklog();
@@ -595,7 +705,6 @@ class UringEngine final : public Engine {
 
   int ring_fd_ = -1;
   int event_fd_ = -1;
-  unsigned setup_flags_ = 0;
   unsigned features_ = 0;
   bool supported_[256] = {};
   bool deliver_via_queue_ = false;
@@ -625,6 +734,9 @@ class UringEngine final : public Engine {
   std::unordered_set<Op*> in_kernel_;
   std::deque<Op*> backlog_;  // submitted, waiting for CQ room
   std::unordered_map<Op*, std::unique_ptr<struct statx>> statx_;
+  std::unordered_map<Op*, FileChain> chains_;
+  std::vector<unsigned> free_slots_;  // direct-descriptor slots not in use
+  bool chains_possible_ = false;
   bool shutting_down_ = false;
 
   uv_prepare_t prepare_;

@@ -114,6 +114,44 @@ int FillStat(int fd, double* out) {
   return 0;
 }
 
+// kWriteFile with blocking calls: every byte written (short writes are
+// continued), then the sync asked for, and the close whatever happened.
+int64_t WriteWholeFile(const Op& op) {
+  int64_t fd = Retry([&] {
+    return open(op.path.c_str(), op.flags | O_CLOEXEC, op.mode);
+  });
+  if (fd < 0) return WriteFileFailure(WriteFileStep::kOpen, fd);
+  int64_t failure = 0;
+  size_t done = 0;
+  while (done < op.length && failure == 0) {
+    int64_t n = Retry([&] {
+      return op.position < 0
+                 ? write(fd, op.data + done, op.length - done)
+                 : pwrite(fd, op.data + done, op.length - done,
+                          op.position + done);
+    });
+    if (n <= 0) {
+      // A regular file never takes zero bytes of a non-empty write.
+      failure = WriteFileFailure(WriteFileStep::kWrite, n < 0 ? n : -EIO);
+    } else {
+      done += n;
+    }
+  }
+  if (failure == 0 && op.sync != 0) {
+#if defined(__APPLE__)
+    int64_t synced = Retry([&] { return fsync(fd); });
+#else
+    int64_t synced = Retry([&] { return op.sync == 1 ? fdatasync(fd) : fsync(fd); });
+#endif
+    if (synced < 0) failure = WriteFileFailure(WriteFileStep::kSync, synced);
+  }
+  // Never retry close: on Linux the fd is gone even after EINTR.
+  if (close(fd) != 0 && errno != EINTR && failure == 0) {
+    failure = WriteFileFailure(WriteFileStep::kClose, -errno);
+  }
+  return failure != 0 ? failure : static_cast<int64_t>(done);
+}
+
 }  // namespace
 
 void RunBlocking(Op& op) {
@@ -189,6 +227,9 @@ void RunBlocking(Op& op) {
       op.result = op.length < kFstatFields * sizeof(double)
                       ? -EINVAL
                       : FillStat(op.fd, reinterpret_cast<double*>(op.data));
+      return;
+    case OpCode::kWriteFile:
+      op.result = WriteWholeFile(op);
       return;
   }
   op.result = -EINVAL;

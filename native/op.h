@@ -34,7 +34,22 @@ enum class OpCode : uint8_t {
   // and nanoseconds of atime, mtime, ctime, birthtime: the order of Node's
   // own stat array, so the JS side builds fs.Stats exactly as Node does.
   kFstat,
+  // A whole file in one op: open `path` (`flags`, `mode`), write `data` /
+  // `length` at `position` (-1: the current one, for O_APPEND), fdatasync
+  // (`sync` 1) or fsync (`sync` 2), close. Result: the bytes written (fewer
+  // than `length` only where an engine could not finish them), or a
+  // WriteFileFailure.
+  kWriteFile,
 };
+
+// The steps of kWriteFile, in order.
+enum class WriteFileStep : int { kOpen = 0, kWrite = 1, kSync = 2, kClose = 3 };
+
+// A kWriteFile failure: -errno and the step it happened at, in one result
+// (errnos are far below 65536). The JS side decodes it (many_files.ts).
+inline int64_t WriteFileFailure(WriteFileStep step, int64_t negative_errno) {
+  return negative_errno - 65536 * static_cast<int64_t>(step);
+}
 
 constexpr size_t kFstatFields = 18;
 
@@ -46,10 +61,11 @@ struct Op {
   size_t length = 0;
   int64_t position = 0;
   int reqprio = 0;
-  std::string path;  // kOpen only
-  int flags = 0;     // kOpen only
-  int mode = 0;      // kOpen only
+  std::string path;  // kOpen, kWriteFile
+  int flags = 0;     // kOpen, kWriteFile
+  int mode = 0;      // kOpen, kWriteFile
   std::vector<struct iovec> iov;  // kReadv/kWritev: windows of pinned buffers
+  int sync = 0;      // kWriteFile: 0 none, 1 fdatasync, 2 fsync
 
   // Outcome: bytes, a new fd, a size, or -errno.
   int64_t result = 0;

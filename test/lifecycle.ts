@@ -59,5 +59,5 @@ t.test(`the loop stays alive until IO is delivered (${backend})`, async (t) => {
   const stats = JSON.parse(String(run.stdout).replace(/^done: /, '')) as ReturnType<typeof AIO.stats>
   t.equal(stats.inFlight, 0)
   t.equal(stats.completed, stats.submitted)
-  t.ok(stats.submitted >= 128 + 32 * 4 + 8)
+  t.ok(stats.submitted >= 128 + 32 + 8, `${stats.submitted} ops submitted`)
 })

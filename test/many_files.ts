@@ -3,6 +3,7 @@ import t from 'tap'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import { AIO } from '../lib/index'
 import { backend, fullDisk, scratchDir, statsDelta } from './helpers'
 
@@ -21,8 +22,9 @@ t.test(`write and read back a few hundred files (${backend})`, async (t) => {
     t.equal(written[path], bytes.length)
     t.same(readFileSync(path), bytes)
   }
-  // open, write, close: three batches (plus one per round of short writes).
-  t.equal(delta.batches, 3)
+  // Each file is one op (open, write, close): one batch, one notification.
+  t.equal(delta.batches, 1)
+  t.equal(delta.notifications, 1)
   t.equal(delta.inFlight, 0)
 
   const back = await AIO.read(Object.keys(files))
@@ -161,4 +163,25 @@ t.test(`a full disk: ENOSPC for that file, the others intact (${backend})`, asyn
   t.equal(readFileSync(elsewhere, 'utf8'), 'fine')
   t.ok(statSync(big).size > 0, 'the write got as far as the disk allowed (a short write, then ENOSPC)')
   t.same(readFileSync(early), earlyData, 'data written earlier is intact')
+})
+
+t.test(`a short write is finished or fails loudly (${backend})`, async (t) => {
+  // RLIMIT_FSIZE makes the kernel stop a write at the limit (a short write)
+  // and refuse the next one with EFBIG. The limit is large enough for the
+  // files the test runner's own loaders write in that process.
+  const LIMIT = 64 * 1024 * 1024
+  const path = join(scratchDir(t), 'limited.bin')
+  // The kernel also sends SIGXFSZ, which would kill the process by default.
+  const script = `
+    process.on('SIGXFSZ', () => {})
+    const { AIO } = require(${JSON.stringify(require.resolve('../lib/index'))})
+    AIO.write({ ${JSON.stringify(path)}: Buffer.alloc(${LIMIT + 4096}, 1) }, { sync: 'data' })
+      .then((r) => console.log(JSON.stringify({ ok: r })), (e) => console.log(JSON.stringify({ code: e.code, syscall: e.syscall, path: e.path, message: e.message })))`
+  const run = spawnSync('prlimit', [`--fsize=${LIMIT}`, process.execPath, ...process.execArgv, '-e', script],
+    { encoding: 'utf8', env: process.env })
+  t.equal(run.status, 0, run.stderr)
+  t.same(JSON.parse(run.stdout), {
+    code: 'EFBIG', syscall: 'write', path, message: `EFBIG: file too large, write '${path}'`
+  })
+  t.equal(statSync(path).size, LIMIT, 'the bytes the limit allowed are on disk')
 })
