@@ -61,10 +61,16 @@ const subset = process.argv.length > 2
 console.log('\n# coverage of lib/ across all engines')
 cpSync(kept, coverage, { recursive: true })
 rmSync(kept, { recursive: true, force: true })
-const report = spawnSync(process.execPath, [tap, 'report', 'text'], { cwd: root, stdio: 'inherit' })
+// Captured and written like the runs' output, so it all comes out in order.
+const report = spawnSync(process.execPath, [tap, 'report', 'text'], {
+  cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']
+})
+process.stdout.write(report.stdout)
 const covered = subset || (report.status === 0 && readdirSync(coverage).length > 0)
 console.log(covered ? '# coverage: complete' : '# coverage: INCOMPLETE')
 
 console.log(`\n# engines run: ${engines.join(', ')}${failedEngines.length ? `; failing: ${failedEngines.join(', ')}` : ''}`)
 console.log(`${passed} passed, ${failed} failed`)
-process.exit(failedEngines.length === 0 && covered ? 0 : 1)
+// exitCode, not exit(): stdout may be a pipe (CI tees it), and exit() would
+// drop whatever is still queued for it.
+process.exitCode = failedEngines.length === 0 && covered ? 0 : 1
