@@ -141,12 +141,7 @@ class PosixEngine final : public Engine {
         blocking.push_back(op);
       }
     }
-    if (!blocking.empty()) {
-      auto* gather = together ? new PoolWork::Gather(blocking.size()) : nullptr;
-      for (Op*& op : blocking) {
-        pool_.Queue(&op, 1, RunEach, nullptr, true, gather);
-      }
-    }
+    pool_.QueueEach(blocking.data(), blocking.size(), together);
     for (size_t i = 0; i < listio.size(); i += chunk_size_) {
       size_t n = std::min(chunk_size_, listio.size() - i);
       SubmitChunk(listio.data() + i, n);
@@ -229,9 +224,6 @@ class PosixEngine final : public Engine {
     int submit_errno;
   };
 
-  static void RunEach(void*, Op* const* ops, size_t count) {
-    for (size_t i = 0; i < count; ++i) RunBlocking(*ops[i]);
-  }
 
   void Track(Op* const* ops, size_t count, int delta) {
     for (size_t i = 0; i < count; ++i) {

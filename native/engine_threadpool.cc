@@ -20,11 +20,7 @@ class ThreadPoolEngine final : public Engine {
 
   void Submit(Op* const* ops, size_t count, bool together) override {
     for (size_t i = 0; i < count; i += kDefaultChunkSize) {
-      size_t n = std::min(kDefaultChunkSize, count - i);
-      auto* chunk = together ? new PoolWork::Gather(n) : nullptr;
-      for (size_t j = i; j < i + n; ++j) {
-        pool_.Queue(&ops[j], 1, RunEach, nullptr, true, chunk);
-      }
+      pool_.QueueEach(ops + i, std::min(kDefaultChunkSize, count - i), together);
     }
   }
 
@@ -33,10 +29,6 @@ class ThreadPoolEngine final : public Engine {
   void Shutdown() override { pool_.Drain(); }
 
  private:
-  static void RunEach(void*, Op* const* ops, size_t count) {
-    for (size_t i = 0; i < count; ++i) RunBlocking(*ops[i]);
-  }
-
   PoolWork pool_;
 };
 

@@ -199,12 +199,7 @@ class UringEngine final : public Engine {
         Push(mapped[j]);
       }
     }
-    if (!blocking.empty()) {
-      auto* gather = together ? new PoolWork::Gather(blocking.size()) : nullptr;
-      for (Op*& op : blocking) {
-        pool_.Queue(&op, 1, RunEach, nullptr, true, gather);
-      }
-    }
+    pool_.QueueEach(blocking.data(), blocking.size(), together);
     // io_uring_enter happens in OnPrepare, once for the whole loop turn.
   }
 
@@ -357,9 +352,6 @@ class UringEngine final : public Engine {
     return false;
   }
 
-  static void RunEach(void*, Op* const* ops, size_t count) {
-    for (size_t i = 0; i < count; ++i) RunBlocking(*ops[i]);
-  }
 
   static int OpcodeFor(const Op& op) {
     switch (op.code) {

@@ -39,6 +39,17 @@ void PoolWork::Queue(Op* const* ops, size_t count, Job job, void* context,
   ++outstanding_;
 }
 
+void PoolWork::QueueEach(Op* const* ops, size_t count, bool together) {
+  if (count == 0) return;
+  Gather* gather = together ? new Gather(count) : nullptr;
+  auto run = [](void*, Op* const* job, size_t n) {
+    for (size_t i = 0; i < n; ++i) RunBlocking(*job[i]);
+  };
+  for (size_t i = 0; i < count; ++i) {
+    Queue(&ops[i], 1, run, nullptr, true, gather);
+  }
+}
+
 void PoolWork::Work(uv_work_t* req) {
   auto* group = static_cast<Group*>(req->data);
   group->job(group->context, group->ops.data(), group->ops.size());

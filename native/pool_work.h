@@ -40,6 +40,11 @@ class PoolWork {
   void Queue(Op* const* ops, size_t count, Job job, void* context,
              bool cancelable, Gather* gather = nullptr);
 
+  // Loop thread only. Runs each op as its own cancelable job of ordinary
+  // blocking syscalls (RunBlocking), so up to UV_THREADPOOL_SIZE run at once;
+  // `together`, they reach the sink in one piece when the last is done.
+  void QueueEach(Op* const* ops, size_t count, bool together);
+
   // Loop thread only. Cancels the cancelable groups holding `op` (or, when
   // null, any op on `fd`). Returns a CancelResult.
   int Cancel(int fd, const Op* op);
