@@ -345,12 +345,40 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     op.length = static_cast<size_t>(length);
   }
 
+  // A new op for the batch being built. It joins the batch (Enqueue) only
+  // once all its arguments are checked, so a throw leaves nothing queued.
+  std::unique_ptr<Op> NewOp(Napi::Env env, OpCode code) {
+    RequireEngine(env);
+    auto op = std::make_unique<Op>();
+    op->code = code;
+    return op;
+  }
+
+  Napi::Value Enqueue(Napi::Env env, std::unique_ptr<Op> op) {
+    queued_.push_back(op.release());
+    return env.Undefined();
+  }
+
+  // A path: a string, or a Buffer of raw bytes (a name need not be UTF-8).
+  static std::string ToPath(const Napi::Value& value) {
+    std::string path;
+    if (value.IsTypedArray()) {
+      BufferView bytes = ToBuffer(value);
+      path.assign(reinterpret_cast<const char*>(bytes.data), bytes.length);
+    } else {
+      path = value.As<Napi::String>().Utf8Value();
+    }
+    if (path.find('\0') != std::string::npos) {
+      throw ErrorWithCode(value.Env(), "ERR_INVALID_ARG_VALUE",
+                          "path must not contain null bytes");
+    }
+    return path;
+  }
+
   // queueTransfer(code, fd, buffer, start, length, position)
   Napi::Value QueueTransfer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireEngine(env);
-    auto op = std::make_unique<Op>();
-    op->code = static_cast<OpCode>(info[0].As<Napi::Number>().Int32Value());
+    auto op = NewOp(env, static_cast<OpCode>(info[0].As<Napi::Number>().Int32Value()));
     if (!IsTransfer(op->code)) {
       throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE", "not a transfer");
     }
@@ -358,67 +386,43 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     SetBuffer(env, *op, info[2], info[3], info[4]);
     op->position = ToPosition(info[5]);
     Pin(env, *op, info[2], 0);
-    queued_.push_back(op.release());
-    return env.Undefined();
+    return Enqueue(env, std::move(op));
   }
 
   // queueFd(code, fd): fsync, fdatasync, close, fstatSize
   Napi::Value QueueFd(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireEngine(env);
-    auto op = std::make_unique<Op>();
-    op->code = static_cast<OpCode>(info[0].As<Napi::Number>().Int32Value());
+    auto op = NewOp(env, static_cast<OpCode>(info[0].As<Napi::Number>().Int32Value()));
     if (op->code != OpCode::kFsync && op->code != OpCode::kFdatasync &&
         op->code != OpCode::kClose && op->code != OpCode::kFstatSize) {
       throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE", "not an fd op");
     }
     op->fd = ToFd(info[1]);
-    queued_.push_back(op.release());
-    return env.Undefined();
+    return Enqueue(env, std::move(op));
   }
 
   // queueOpen(path: string | Uint8Array, flags, mode)
   Napi::Value QueueOpen(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireEngine(env);
-    auto op = std::make_unique<Op>();
-    op->code = OpCode::kOpen;
-    if (info[0].IsTypedArray()) {
-      // A Buffer path is raw bytes: a name need not be valid UTF-8.
-      BufferView bytes = ToBuffer(info[0]);
-      op->path.assign(reinterpret_cast<const char*>(bytes.data), bytes.length);
-    } else {
-      op->path = info[0].As<Napi::String>().Utf8Value();
-    }
-    if (op->path.find('\0') != std::string::npos) {
-      throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE",
-                          "path must not contain null bytes");
-    }
+    auto op = NewOp(env, OpCode::kOpen);
+    op->path = ToPath(info[0]);
     op->flags = info[1].As<Napi::Number>().Int32Value();
     op->mode = info[2].As<Napi::Number>().Int32Value();
-    queued_.push_back(op.release());
-    return env.Undefined();
+    return Enqueue(env, std::move(op));
   }
 
   // queueWriteFile(path, flags, mode, buffer, start, length, position, sync)
   Napi::Value QueueWriteFile(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireEngine(env);
-    auto op = std::make_unique<Op>();
-    op->code = OpCode::kWriteFile;
-    op->path = info[0].As<Napi::String>().Utf8Value();
-    if (op->path.find('\0') != std::string::npos) {
-      throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE",
-                          "path must not contain null bytes");
-    }
+    auto op = NewOp(env, OpCode::kWriteFile);
+    op->path = ToPath(info[0]);
     op->flags = info[1].As<Napi::Number>().Int32Value();
     op->mode = info[2].As<Napi::Number>().Int32Value();
     SetBuffer(env, *op, info[3], info[4], info[5]);
     op->position = ToPosition(info[6]);
     op->sync = info[7].As<Napi::Number>().Int32Value();
     Pin(env, *op, info[3], 0);
-    queued_.push_back(op.release());
-    return env.Undefined();
+    return Enqueue(env, std::move(op));
   }
 
   // queueBlock(block, code, fd, buffer|null, nbytes, offset, reqprio)
@@ -467,9 +471,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
   // it, so the caller passes an array of its own that nobody else can change.
   Napi::Value QueueVector(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireEngine(env);
-    auto op = std::make_unique<Op>();
-    op->code = static_cast<OpCode>(info[0].As<Napi::Number>().Int32Value());
+    auto op = NewOp(env, static_cast<OpCode>(info[0].As<Napi::Number>().Int32Value()));
     if (op->code != OpCode::kReadv && op->code != OpCode::kWritev) {
       throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE", "not a vector op");
     }
@@ -491,17 +493,14 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     }
     op->position = ToPosition(info[3]);
     Pin(env, *op, info[2], 0);
-    queued_.push_back(op.release());
-    return env.Undefined();
+    return Enqueue(env, std::move(op));
   }
 
   // queueFstat(fd, out): `out` is a Float64Array of at least kFstatFields,
   // filled in place (see OpCode::kFstat); the op's result is 0 or -errno.
   Napi::Value QueueFstat(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireEngine(env);
-    auto op = std::make_unique<Op>();
-    op->code = OpCode::kFstat;
+    auto op = NewOp(env, OpCode::kFstat);
     op->fd = ToFd(info[0]);
     if (!info[1].IsTypedArray() ||
         info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
@@ -513,20 +512,16 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     op->data = reinterpret_cast<uint8_t*>(out.Data());
     op->length = out.ByteLength();
     Pin(env, *op, info[1], 0);
-    queued_.push_back(op.release());
-    return env.Undefined();
+    return Enqueue(env, std::move(op));
   }
 
   // queueTruncate(fd, length)
   Napi::Value QueueTruncate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireEngine(env);
-    auto op = std::make_unique<Op>();
-    op->code = OpCode::kFtruncate;
+    auto op = NewOp(env, OpCode::kFtruncate);
     op->fd = ToFd(info[0]);
     op->position = static_cast<int64_t>(ToIndex(info[1], "length"));
-    queued_.push_back(op.release());
-    return env.Undefined();
+    return Enqueue(env, std::move(op));
   }
 
   // alignedBuffer(size, alignment) -> ArrayBuffer whose memory starts at a
