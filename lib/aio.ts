@@ -2,7 +2,7 @@
 // lioListio, one batch of many), and AIO.write / AIO.read of many files.
 import { native } from './binding'
 import { ControlBlock, kBytes, kNative, kSettled, kStarted } from './control_block'
-import { engine, opcodes, type Backend } from './engine'
+import { engine, opcodes, type Backend, type Engine } from './engine'
 import {
   batchError, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError,
   validateFd, type SystemError
@@ -32,17 +32,19 @@ function syscallOf (code: number): string {
   return code === opcodes.read ? 'aio_read' : 'aio_write'
 }
 
-// Queues one block (validated) and returns what to call when it finishes.
-function queueBlock (cb: ControlBlock, code: number): boolean {
+type BlockArgs = Parameters<Engine['queueBlock']>
+
+// Checks a block for the op `code` (throwing as validate() does) and returns
+// the arguments that queue it; nothing is queued yet.
+function blockArgs (cb: ControlBlock, code: number): BlockArgs {
   const transfer = code === opcodes.read || code === opcodes.write
   const bytes = cb[kBytes](transfer ? 'transfer' : code === opcodes.nop ? 'none' : 'fd')
-  return engine().queueBlock(cb[kNative], code, Math.max(cb.fd, 0), bytes,
-    transfer ? cb.nbytes : 0, cb.offset, cb.reqprio)
+  return [cb[kNative], code, Math.max(cb.fd, 0), bytes, transfer ? cb.nbytes : 0, cb.offset, cb.reqprio]
 }
 
 // Not async: a bad block must throw synchronously, before anything is queued.
 function submitOne (cb: ControlBlock, code: number, syscall: string): Promise<number> {
-  queueBlock(cb, code)
+  engine().queueBlock(...blockArgs(cb, code))
   const settle = cb[kStarted]()
   return engine().submit(() => settle()).then(([result]) => {
     if (result < 0) throw systemError(result, syscall)
@@ -99,7 +101,8 @@ function lioListio (mode: number, list: unknown): Promise<number[]> | number[] {
     throw invalidArgValue('mode', mode, 'must be AIO.LIO_WAIT or AIO.LIO_NOWAIT')
   }
   const blocks = validateBlockList(list, 'list')
-  for (const cb of blocks) cb?.validate()
+  // Every block is checked before any is queued.
+  const args = blocks.map((cb) => cb === null ? null : blockArgs(cb, blockOpcode(cb)))
   const e = engine()
   // Which entries were queued: results come back in queue order.
   const queuedAt: number[] = []
@@ -108,7 +111,7 @@ function lioListio (mode: number, list: unknown): Promise<number[]> | number[] {
   for (let i = 0; i < blocks.length; i++) {
     const cb = blocks[i]
     if (cb === null) continue
-    if (queueBlock(cb, blockOpcode(cb))) {
+    if (e.queueBlock(...args[i]!)) {
       queuedAt.push(i)
       settles.push(cb[kStarted]())
     }
