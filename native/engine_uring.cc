@@ -66,6 +66,12 @@ void StoreRelease(T* where, T value) {
 }
 
 constexpr unsigned kRingEntries = 1024;
+// Completions reach JS this many at a time while the rest of a burst waits
+// (see OnPoll). A device that finishes a whole queue of requests at once
+// (virtio does) otherwise idles until JS has answered every one of them:
+// random O_DIRECT reads at depth 32 went from 0.60x to 0.82x of fio's rate
+// on the same file, with page-cache reads unchanged.
+constexpr unsigned kDeliverySlice = 4;
 // Linux moves at most this much in one read or write (MAX_RW_COUNT); a
 // longer op is a short transfer, which the high-level calls finish.
 constexpr size_t kMaxTransfer = 0x7ffff000;
@@ -567,10 +573,14 @@ class UringEngine final : public Engine {
   }
 
   // Takes every posted completion off the CQ ring.
-  void Reap(std::vector<Op*>* done) {
+  void Reap(std::vector<Op*>* done) { ReapSome(done, ~0u); }
+
+  // Takes at most `limit` completions off the CQ ring; true if more remain.
+  bool ReapSome(std::vector<Op*>* done, unsigned limit) {
     for (;;) {
       unsigned head = *cq_head_;
       unsigned tail = LoadAcquire(cq_tail_);
+      if (tail - head > limit) tail = head + limit;
       for (; head != tail; ++head) {
         const io_uring_cqe& cqe = cqes_[head & cq_mask_];
         --owed_;
@@ -598,9 +608,10 @@ class UringEngine final : public Engine {
         Finished(op, done);
       }
       StoreRelease(cq_head_, head);
+      if (head != LoadAcquire(cq_tail_)) return true;
       // Completions the CQ had no room for wait in the kernel (NODROP):
       // ask for them and go round again.
-      if (!(LoadAcquire(sq_flags_) & IORING_SQ_CQ_OVERFLOW)) return;
+      if (!(LoadAcquire(sq_flags_) & IORING_SQ_CQ_OVERFLOW)) return false;
       EnterRing(ring_fd_, 0, 0, IORING_ENTER_GETEVENTS);
     }
   }
@@ -677,14 +688,30 @@ class UringEngine final : public Engine {
         errno != EAGAIN) {
       return;
     }
-    std::vector<Op*> done;
-    self->Reap(&done);
-    self->RefillFromBacklog();
-    if (done.empty()) return;
-    if (self->deliver_via_queue_) {
-      self->sink_.Complete(done.data(), done.size());
-    } else {
-      self->sink_.Deliver(done.data(), done.size());
+    // Only what is posted now: completions that arrive meanwhile wait for
+    // the next loop turn (the eventfd says so), and other handles get theirs.
+    unsigned budget = LoadAcquire(self->cq_tail_) - *self->cq_head_;
+    unsigned slice = kDeliverySlice;
+    while (budget > 0) {
+      std::vector<Op*> done;
+      unsigned take = std::min(slice, budget);
+      budget = self->ReapSome(&done, take) ? budget - take : 0;
+      self->RefillFromBacklog();
+      if (!done.empty()) {
+        if (self->deliver_via_queue_) {
+          self->sink_.Complete(done.data(), done.size());
+        } else {
+          self->sink_.Deliver(done.data(), done.size());
+        }
+      }
+      if (budget == 0 || !self->HasUnsubmitted()) continue;
+      // What JS queued in answer goes to the kernel now, not at the end of
+      // the turn, so the device is busy again while JS handles the rest.
+      unsigned posted = LoadAcquire(self->cq_tail_);
+      self->Flush(0);
+      // New completions at once: the kernel finished requests inline (page
+      // cache) and slicing only adds syscalls. The rest goes in one piece.
+      if (LoadAcquire(self->cq_tail_) != posted) slice = ~0u;
     }
   }
 
