@@ -4,7 +4,7 @@
 // fs.promises with libuv's io_uring, a child process.
 const fsp = require('node:fs/promises')
 const { join } = require('node:path')
-const { mkdirSync } = require('node:fs')
+const { constants, mkdirSync, rmSync } = require('node:fs')
 
 function aio () {
   return require('..')
@@ -51,16 +51,46 @@ async function manyFiles ({ dir, count, bytes, batches }, writeAll) {
   return count * batches / (busy / 1000)
 }
 
+// Writes a `size`-byte file in `chunk`-byte writes with `depth` in flight,
+// then fsyncs and closes it: MiB/s for the whole, sync included.
+async function sequentialWrites ({ file, size, chunk, depth }, open) {
+  const data = Buffer.alloc(chunk)
+  require('node:crypto').randomFillSync(data)
+  const start = performance.now()
+  const handle = await open(file)
+  let next = 0
+  async function lane () {
+    while (next < size) {
+      const position = next
+      next += chunk
+      const { bytesWritten } = await handle.write(data, 0, chunk, position)
+      if (bytesWritten !== chunk) throw new Error(`short write: ${bytesWritten}`)
+    }
+  }
+  await Promise.all(Array.from({ length: depth }, lane))
+  await handle.sync()
+  await handle.close()
+  const elapsed = (performance.now() - start) / 1000
+  rmSync(file)
+  return size / 2 ** 20 / elapsed
+}
+
 const openers = {
   aio: async (file, direct) => {
     const { open, alignedBuffer } = aio()
     const fh = await open(file, 'r', 0o666, { direct })
     return { read: (...a) => fh.read(...a), close: () => fh.close(), buffer: () => alignedBuffer(4096) }
   },
-  fs: async (file) => {
-    const fh = await fsp.open(file, 'r')
-    return { read: (...a) => fh.read(...a), close: () => fh.close(), buffer: () => Buffer.alloc(4096) }
+  fs: async (file, direct) => {
+    const fh = await fsp.open(file, direct ? constants.O_RDONLY | constants.O_DIRECT : 'r')
+    // O_DIRECT needs aligned memory; the same allocation serves both.
+    return { read: (...a) => fh.read(...a), close: () => fh.close(), buffer: () => aio().alignedBuffer(4096) }
   }
+}
+
+const writeOpeners = {
+  aio: (file) => aio().open(file, 'w'),
+  fs: (file) => fsp.open(file, 'w')
 }
 
 const writers = {
@@ -72,6 +102,7 @@ exports.run = async function run (kind, scenario, params) {
   switch (scenario) {
     case 'random-read': return randomReads(params, openers[kind])
     case 'many-files': return manyFiles(params, writers[kind])
+    case 'seq-write': return sequentialWrites(params, writeOpeners[kind])
     default: throw new Error(`unknown scenario ${scenario}`)
   }
 }

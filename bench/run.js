@@ -3,20 +3,29 @@
 // npm run bench [-- --quick] [-- --only=<scenario>]: posix-aio against what a
 // user would pick instead, side by side on this machine, in one run.
 // Contenders take turns (the order rotates every round), and each scenario
-// reports medians and the ratio to fs.promises: these machines are shared
-// and noisy, so ratios from alternating runs mean more than absolute rates.
+// reports medians and the ratio to a peer (fs.promises unless it says
+// otherwise): these machines are shared and noisy, so ratios from
+// alternating runs mean more than absolute rates. Progress goes to stderr;
+// the tables to stdout and, with the machine's details, to bench/results.md
+// and a chart to bench/results.svg.
+//
+// Scenarios (--only=): random-read, many-files, seq-write.
 const { Worker } = require('node:worker_threads')
 const { fork, execFileSync } = require('node:child_process')
-const { mkdtempSync, rmSync, writeFileSync, openSync, closeSync, readSync } = require('node:fs')
+const { mkdtempSync, rmSync, openSync, closeSync, readSync, writeSync } = require('node:fs')
+const { randomFillSync } = require('node:crypto')
 const { join } = require('node:path')
 const os = require('node:os')
+const { writeReport, machine } = require('./report')
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const only = (args.find((a) => a.startsWith('--only=')) || '').slice(7)
-const ROUNDS = quick ? 3 : 7
-const SECONDS = quick ? 0.5 : 1.5
+const ROUNDS = quick ? 2 : 5
+const SECONDS = quick ? 0.25 : 1
+const FIO_SECONDS = quick ? 1 : 2
 const log = (...m) => process.stderr.write(m.join(' ') + '\n')
+const wanted = (scenario) => !only || only === scenario
 
 const ENGINES = ['io_uring', 'posix', 'threadpool']
 
@@ -40,13 +49,20 @@ function startContender ({ name, kind, env = {}, child = false }) {
   return { name, kind, ask: (job) => new Promise((resolve) => { worker.once('message', resolve); worker.postMessage(job) }), stop: () => worker.terminate() }
 }
 
+// The same worker doing another kind of job under another name.
+function as (contender, name, kind) {
+  return { name, kind, ask: contender.ask }
+}
+
 function median (values) {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-async function compare (title, contenders, scenario, params, unit) {
+// Runs `scenario` on every contender, ROUNDS times, rotating the order.
+// `baseName`: the contender the ratios are to.
+async function compare (title, contenders, scenario, params, unit, baseName = 'fs.promises') {
   log(`\n${title}`)
   const rates = new Map(contenders.map((c) => [c.name, []]))
   for (let round = 0; round < ROUNDS; round++) {
@@ -55,44 +71,73 @@ async function compare (title, contenders, scenario, params, unit) {
       const { rate, error } = await c.ask({ kind: c.kind, scenario, params })
       if (error) throw new Error(`${c.name}: ${error}`)
       rates.get(c.name).push(rate)
-      log(`  round ${round + 1}/${ROUNDS} ${c.name.padEnd(34)} ${Math.round(rate).toLocaleString('en-US')} ${unit}`)
+      log(`  round ${round + 1}/${ROUNDS} ${c.name.padEnd(40)} ${Math.round(rate).toLocaleString('en-US')} ${unit}`)
     }
   }
-  const medians = contenders.map((c) => ({ name: c.name, value: median(rates.get(c.name)) }))
-  const base = medians.find((m) => m.name.startsWith('fs.promises') && !m.name.includes('UV_USE_IO_URING'))
-  return { title, unit, rows: medians.map((m) => ({ ...m, ratio: base ? m.value / base.value : NaN })) }
+  const rows = contenders.map((c) => ({ name: c.name, value: median(rates.get(c.name)) }))
+  return withRatios({ title, unit, baseName, rows })
 }
 
-function fio (label, file, { rw, bs, depth, engine, direct, seconds }) {
+function withRatios (result) {
+  const base = result.rows.find((row) => row.name === result.baseName)
+  for (const row of result.rows) row.ratio = base ? row.value / base.value : NaN
+  return result
+}
+
+let fioChecked
+function hasFio () {
+  if (fioChecked === undefined) {
+    try { execFileSync('fio', ['--version'], { stdio: 'ignore' }); fioChecked = true } catch { fioChecked = false }
+  }
+  return fioChecked
+}
+
+// fio on the same file, as the machine's limit: IOPS (or MiB/s with `mib`).
+function fio (name, file, { rw, bs, depth, engine, direct, seconds, size, endFsync }) {
+  if (!hasFio()) return null
+  const options = [`--name=${name}`, `--filename=${file}`, `--rw=${rw}`, `--bs=${bs}`, `--iodepth=${depth}`,
+    `--ioengine=${engine}`, `--direct=${direct ? 1 : 0}`, '--output-format=json', '--invalidate=0']
+  if (size) options.push(`--size=${size}`, `--end_fsync=${endFsync ? 1 : 0}`)
+  else options.push(`--runtime=${seconds}`, '--time_based')
+  log(`  fio ${engine}${direct ? ' --direct=1' : ''} ${rw} depth ${depth}`)
   try {
-    const out = execFileSync('fio', ['--name=bench', `--filename=${file}`, `--rw=${rw}`, `--bs=${bs}`,
-      `--iodepth=${depth}`, `--ioengine=${engine}`, `--direct=${direct ? 1 : 0}`, `--runtime=${seconds}`,
-      '--time_based', '--output-format=json', '--invalidate=0'], { encoding: 'utf8' })
-    const job = JSON.parse(out).jobs[0]
-    return { name: label, value: job.read.iops || job.write.iops }
+    const job = JSON.parse(execFileSync('fio', options, { encoding: 'utf8' })).jobs[0]
+    const side = rw.includes('read') ? job.read : job.write
+    return { name, value: size ? side.bw_bytes / 2 ** 20 : side.iops }
   } catch (error) {
+    log(`  fio ${engine} failed: ${String(error.message).split('\n')[0]}`)
     return null
   }
 }
 
-function hasFio () {
-  try { execFileSync('fio', ['--version'], { stdio: 'ignore' }); return true } catch { return false }
+function makeFile (file, size) {
+  log(`writing ${size >> 20} MiB test file…`)
+  const chunk = Buffer.alloc(1 << 20)
+  const fd = openSync(file, 'w')
+  for (let i = 0; i < size >> 20; i++) { randomFillSync(chunk); writeSync(fd, chunk) }
+  closeSync(fd)
+  // Read it once so that it is in the page cache.
+  const rfd = openSync(file, 'r')
+  while (readSync(rfd, chunk) > 0);
+  closeSync(rfd)
 }
 
 async function main () {
   const engines = ENGINES.filter(engineWorks)
-  log(`posix-aio bench: engines ${engines.join(', ')}; ${os.cpus().length} cores; ${os.release()}; node ${process.version}; ${quick ? 'quick' : 'full'} run`)
+  const started = Date.now()
   // On the disk the project lives on (BENCH_DIR to choose another): a busy
   // /tmp can be far slower at creating files than the disk itself.
   const dir = mkdtempSync(join(process.env.BENCH_DIR || join(__dirname, '..'), '.bench-'))
+  const about = machine(dir, engines)
+  log(`posix-aio bench: engines ${engines.join(', ')}; ${about.cores} cores; Linux ${about.kernel}; node ${about.node}; ` +
+    `libuv ${about.libuv}; ${about.filesystem}; ${quick ? 'quick' : 'full'} run`)
   const results = []
-  const ours = engines.map((e) => ({ name: `posix-aio ${e}`, kind: 'aio', env: { AIO_BACKEND: e } }))
-  const fsPlain = { name: 'fs.promises', kind: 'fs' }
-  const fsUring = { name: 'fs.promises UV_USE_IO_URING=1', kind: 'fs', env: { UV_USE_IO_URING: '1' }, child: true }
-  const started = []
-  const start = (spec) => { const c = startContender(spec); started.push(c); return c }
+  const contenders = []
+  const start = (spec) => { const c = startContender(spec); contenders.push(c); return c }
   try {
-    const contenders = { ours: ours.map(start), fs: start(fsPlain), fsUring: start(fsUring) }
+    const ours = engines.map((e) => start({ name: `posix-aio ${e}`, kind: 'aio', env: { AIO_BACKEND: e } }))
+    const fsPlain = start({ name: 'fs.promises', kind: 'fs' })
+    const fsUring = start({ name: 'fs.promises UV_USE_IO_URING=1', kind: 'fs', env: { UV_USE_IO_URING: '1' }, child: true })
     // The io_uring engine hands completions to JS from the loop thread; this
     // contender routes them through the thread-safe-function queue instead,
     // to keep measuring that choice.
@@ -100,59 +145,54 @@ async function main () {
       ? [start({ name: 'posix-aio io_uring, completions via queue', kind: 'aio', env: { AIO_BACKEND: 'io_uring', AIO_URING_DELIVERY: 'queue' } })]
       : []
 
-    if (!only || only === 'random-read') {
+    if (wanted('random-read')) {
       const file = join(dir, 'random.bin')
-      const size = 256 * 1024 * 1024
-      log(`writing ${size >> 20} MiB test file…`)
-      const chunk = Buffer.alloc(1 << 20)
-      const fd = openSync(file, 'w')
-      for (let i = 0; i < size >> 20; i++) { require('node:crypto').randomFillSync(chunk); require('node:fs').writeSync(fd, chunk) }
-      closeSync(fd)
-      // Read it once so it is in the page cache.
-      const rfd = openSync(file, 'r'); while (readSync(rfd, chunk) > 0); closeSync(rfd)
-      for (const depth of [1, 32]) {
-        const r = await compare(`random 4 KiB reads, page cache, depth ${depth} (reads/s)`,
-          [...contenders.ours, ...viaQueue, contenders.fs, contenders.fsUring], 'random-read',
-          { file, size, depth, seconds: SECONDS, direct: false }, 'reads/s')
-        if (hasFio()) {
+      const size = (quick ? 64 : 256) * 2 ** 20
+      makeFile(file, size)
+      for (const direct of [false, true]) {
+        for (const depth of [1, 32]) {
+          const where = direct ? 'O_DIRECT' : 'page cache'
+          const r = await compare(`random 4 KiB reads, ${where}, depth ${depth}, ${size >> 20} MiB file (reads/s)`,
+            [...ours, ...(direct ? [] : viaQueue), fsPlain, fsUring], 'random-read',
+            { file, size, depth, seconds: SECONDS, direct }, 'reads/s')
           for (const engine of ['io_uring', 'posixaio', 'psync']) {
-            const f = fio(`fio ${engine}`, file, { rw: 'randread', bs: '4k', depth, engine, direct: false, seconds: Math.ceil(SECONDS * 2) })
-            if (f) r.rows.push({ ...f, ratio: f.value / r.rows.find((x) => x.name === 'fs.promises').value })
+            const f = fio(`fio ${engine}`, file, { rw: 'randread', bs: '4k', depth, engine, direct, seconds: FIO_SECONDS })
+            if (f) r.rows.push(f)
           }
+          results.push(withRatios(r))
         }
-        results.push(r)
-      }
-      if (engines.includes('io_uring')) {
-        const uring = contenders.ours[engines.indexOf('io_uring')]
-        const r = await compare('random 4 KiB reads, O_DIRECT, depth 32 (reads/s)', [uring], 'random-read',
-          { file, size, depth: 32, seconds: SECONDS, direct: true }, 'reads/s')
-        const f = hasFio() && fio('fio io_uring --direct=1', file, { rw: 'randread', bs: '4k', depth: 32, engine: 'io_uring', direct: true, seconds: Math.ceil(SECONDS * 2) })
-        if (f) { r.rows.push({ ...f, ratio: NaN }); r.note = `posix-aio / fio = ${(r.rows[0].value / f.value).toFixed(2)}` }
-        results.push(r)
       }
     }
 
-    if (!only || only === 'many-files') {
+    if (wanted('many-files')) {
       const filesDir = mkdtempSync(join(dir, 'files-'))
-      results.push(await compare('write 256 files of 4 KiB (files/s)', [...contenders.ours, contenders.fs], 'many-files',
+      results.push(await compare('AIO.write of 256 new files of 4 KiB vs Promise.all(fs.promises.writeFile) (files/s)',
+        [...ours, fsPlain, fsUring], 'many-files',
         { dir: filesDir, count: 256, bytes: 4096, batches: quick ? 4 : 16 }, 'files/s'))
       rmSync(filesDir, { recursive: true, force: true })
     }
+
+    if (wanted('seq-write')) {
+      const size = (quick ? 64 : 256) * 2 ** 20
+      const file = join(dir, 'sequential.bin')
+      const r = await compare(`sequential 1 MiB writes, 8 in flight, ${size >> 20} MiB then fsync (MiB/s)`,
+        [...ours, fsPlain, fsUring], 'seq-write', { file, size, chunk: 2 ** 20, depth: 8 }, 'MiB/s')
+      for (const engine of ['io_uring', 'posixaio', 'psync']) {
+        const f = fio(`fio ${engine}`, join(dir, `fio-${engine}.bin`), { rw: 'write', bs: '1m', depth: 8, engine, size: `${size >> 20}m`, endFsync: true })
+        if (f) r.rows.push(f)
+      }
+      results.push(withRatios(r))
+    }
+
   } finally {
-    for (const c of started) c.stop()
+    for (const c of contenders) c.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 
-  for (const r of results) {
-    console.log(`\n### ${r.title}\n`)
-    console.log('| contender | median | ratio to fs.promises |')
-    console.log('|---|---:|---:|')
-    for (const row of r.rows) {
-      console.log(`| ${row.name} | ${Math.round(row.value).toLocaleString('en-US')} | ${Number.isNaN(row.ratio) ? '' : row.ratio.toFixed(2) + '×'} |`)
-    }
-    if (r.note) console.log(`\n${r.note}`)
-  }
-  if (!hasFio()) console.log('\nfio is not installed: `apt-get install fio` adds the machine\'s limit to the report.')
+  const seconds = Math.round((Date.now() - started) / 1000)
+  const { markdown, files } = writeReport(results, { ...about, quick, seconds, fio: hasFio() })
+  console.log(markdown)
+  log(`\n${seconds} s; wrote ${files.join(' and ')}`)
 }
 
 main().catch((error) => { console.error(error); process.exit(1) })
