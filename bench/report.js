@@ -84,11 +84,11 @@ const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;
 function svgOf (results, info) {
   const width = 900
   const labelWidth = 300
-  const barArea = width - labelWidth - 150
+  const barArea = width - labelWidth - 210
   const barHeight = 16
   const gap = 4
   const parts = []
-  let y = 50
+  let y = 66
   for (const r of results) {
     const rows = r.rows
     const top = Math.max(1, ...rows.map((row) => Number.isNaN(row.ratio) ? 0 : row.ratio))
@@ -109,14 +109,17 @@ function svgOf (results, info) {
     parts.push(`<line x1="${labelWidth + scale}" y1="${panelTop - 2}" x2="${labelWidth + scale}" y2="${y}" class="one"/>`)
     y += 30
   }
-  const header = `posix-aio bench, ${info.quick ? 'quick' : 'full'} run, ${info.date}: ${info.cores} cores, Linux ${info.kernel}, ` +
-    `Node.js ${info.node}, libuv ${info.libuv}, ${info.filesystem}. Bars: ratio to each scenario's peer (dashed line = 1×).`
+  const header = [
+    `posix-aio bench, ${info.quick ? 'quick' : 'full'} run, ${info.date}: ${info.cores} cores, Linux ${info.kernel}, ` +
+      `Node.js ${info.node}, libuv ${info.libuv}, files on ${info.filesystem}.`,
+    'Bars: each contender\'s ratio to the scenario\'s peer (orange; the dashed line is 1×), then its figure.'
+  ]
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="12">`,
     '<style>.title{font-weight:bold;font-size:13px}.label{text-anchor:end}.value{fill:#333}' +
       '.ours{fill:#2b7bb9}.peer{fill:#e07b39}.fio{fill:#999}.other{fill:#c9a227}.one{stroke:#444;stroke-dasharray:4 3}</style>',
     '<rect width="100%" height="100%" fill="white"/>',
-    `<text x="10" y="22" class="label" style="text-anchor:start">${escape(header)}</text>`,
+    ...header.map((line, i) => `<text x="10" y="${20 + 16 * i}">${escape(line)}</text>`),
     ...parts,
     '</svg>',
     ''

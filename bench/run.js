@@ -95,13 +95,17 @@ function hasFio () {
 // fio on the same file, as the machine's limit: IOPS (or MiB/s with `mib`).
 function fio (name, file, { rw, bs, depth, engine, direct, seconds, size, endFsync }) {
   if (!hasFio()) return null
-  const options = [`--name=${name}`, `--filename=${file}`, `--rw=${rw}`, `--bs=${bs}`, `--iodepth=${depth}`,
+  const options = [`--name=${name}`, `--filename=${file}`, `--rw=${rw}`, `--bs=${bs}`,
     `--ioengine=${engine}`, `--direct=${direct ? 1 : 0}`, '--output-format=json', '--invalidate=0']
+  // psync has no queue: its depth is that many threads, as fs.promises' is.
+  if (engine === 'psync') options.push('--iodepth=1', `--numjobs=${depth}`, '--thread', '--group_reporting')
+  else options.push(`--iodepth=${depth}`)
   if (size) options.push(`--size=${size}`, `--end_fsync=${endFsync ? 1 : 0}`)
   else options.push(`--runtime=${seconds}`, '--time_based')
   log(`  fio ${engine}${direct ? ' --direct=1' : ''} ${rw} depth ${depth}`)
   try {
-    const job = JSON.parse(execFileSync('fio', options, { encoding: 'utf8' })).jobs[0]
+    const out = execFileSync('fio', options, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const job = JSON.parse(out.slice(out.indexOf('{'))).jobs[0]
     const side = rw.includes('read') ? job.read : job.write
     return { name, value: size ? side.bw_bytes / 2 ** 20 : side.iops }
   } catch (error) {
