@@ -46,7 +46,8 @@ function median (values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-async function compare (title, contenders, scenario, params, unit) {
+// `baseName`: the contender the ratios are to (default fs.promises).
+async function compare (title, contenders, scenario, params, unit, baseName) {
   log(`\n${title}`)
   const rates = new Map(contenders.map((c) => [c.name, []]))
   for (let round = 0; round < ROUNDS; round++) {
@@ -59,8 +60,10 @@ async function compare (title, contenders, scenario, params, unit) {
     }
   }
   const medians = contenders.map((c) => ({ name: c.name, value: median(rates.get(c.name)) }))
-  const base = medians.find((m) => m.name.startsWith('fs.promises') && !m.name.includes('UV_USE_IO_URING'))
-  return { title, unit, rows: medians.map((m) => ({ ...m, ratio: base ? m.value / base.value : NaN })) }
+  const base = baseName
+    ? medians.find((m) => m.name === baseName)
+    : medians.find((m) => m.name.startsWith('fs.promises') && !m.name.includes('UV_USE_IO_URING'))
+  return { title, unit, baseName: base ? base.name : 'fs.promises', rows: medians.map((m) => ({ ...m, ratio: base ? m.value / base.value : NaN })) }
 }
 
 function fio (label, file, { rw, bs, depth, engine, direct, seconds }) {
@@ -132,6 +135,23 @@ async function main () {
       }
     }
 
+    if (!only || only === 'logs') {
+      // A contender's worker runs any kind: these reuse the running ones.
+      const as = (c, name, kind) => ({ name, kind, ask: c.ask })
+      const logDir = mkdtempSync(join(dir, 'logs-'))
+      const params = { dir: logDir, lines: quick ? 200000 : 1000000 }
+      const lines = `${params.lines.toLocaleString('en-US')} lines of ~${require('./contenders').logLine(0).length} bytes`
+      results.push(await compare(`log lines, no durability: ${lines}, write all then end() (lines/s)`, [
+        ...contenders.ours.map((c, i) => as(c, `LogWriter ${engines[i]}`, 'log-none')),
+        as(contenders.fs, 'fs.createWriteStream', 'log-stream'),
+        as(contenders.fs, 'SonicBoom', 'log-sonic')
+      ], 'logs', params, 'lines/s', 'fs.createWriteStream'))
+      results.push(await compare(`log lines, durable: ${lines}, write all then end() (lines/s)`, [
+        ...contenders.ours.map((c, i) => as(c, `LogWriter durability 'data' ${engines[i]}`, 'log-data')),
+        as(contenders.fs, 'SonicBoom minLength 4096 fsync', 'log-sonic-fsync')
+      ], 'logs', params, 'lines/s', 'SonicBoom minLength 4096 fsync'))
+    }
+
     if (!only || only === 'many-files') {
       const filesDir = mkdtempSync(join(dir, 'files-'))
       results.push(await compare('write 256 files of 4 KiB (files/s)', [...contenders.ours, contenders.fs], 'many-files',
@@ -144,7 +164,7 @@ async function main () {
 
   for (const r of results) {
     console.log(`\n### ${r.title}\n`)
-    console.log('| contender | median | ratio to fs.promises |')
+    console.log(`| contender | median | ratio to ${r.baseName} |`)
     console.log('|---|---:|---:|')
     for (const row of r.rows) {
       console.log(`| ${row.name} | ${Math.round(row.value).toLocaleString('en-US')} | ${Number.isNaN(row.ratio) ? '' : row.ratio.toFixed(2) + '×'} |`)
