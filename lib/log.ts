@@ -84,6 +84,11 @@ function skipBytes (views: Buffer[], count: number): Buffer[] {
   return rest
 }
 
+/** Rethrows `error` unless it has this code. */
+function unless (error: unknown, code: string): void {
+  if ((error as NodeJS.ErrnoException).code !== code) throw error
+}
+
 function codeError (message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code })
 }
@@ -451,16 +456,22 @@ export class LogWriter extends EventEmitter {
         await delay(BUSY_MS)
         continue
       }
-      if (written < 0) return systemError(written, 'write', this.#path)
+      const error = this.#check(written, 'write')
+      if (error !== undefined) return error
       rest = skipBytes(rest, written)
     }
     if (this.#syncOp !== 0) {
       e.queueFd(this.#syncOp, fd)
       const synced = (await e.submit())[0]
       // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
-      if (synced < 0 && synced !== EINVAL) return systemError(synced, this.#syncName, this.#path)
+      if (synced !== EINVAL) return this.#check(synced, this.#syncName)
     }
     return undefined
+  }
+
+  /** The fs-shaped error for a negative result. */
+  #check (result: number, syscall: string): Error | undefined {
+    return result < 0 ? systemError(result, syscall, this.#path) : undefined
   }
 
   #writeSync (fd: number): void {
@@ -472,7 +483,8 @@ export class LogWriter extends EventEmitter {
         try {
           done += writeSync(fd, view, done)
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+          // A non-blocking descriptor (a pipe) is full: wait for its reader.
+          unless(error, 'EAGAIN')
           Atomics.wait(sleeper, 0, 0, BUSY_MS)
         }
       }
@@ -482,7 +494,7 @@ export class LogWriter extends EventEmitter {
         if (this.#syncOp === opcodes.fdatasync) fdatasyncSync(fd)
         else fsyncSync(fd)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
+        unless(error, 'EINVAL') // a descriptor that cannot be synced
       }
     }
     if (this.#pendingUnits > 0) return this.#writeSync(fd)
