@@ -20,7 +20,7 @@ import {
 } from './errors'
 
 const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = fsConstants
-const { IOV_MAX } = native.constants
+const { AIO_CANCELED, IOV_MAX } = native.constants
 const EAGAIN = -osConstants.errno.EAGAIN
 const EINVAL = -osConstants.errno.EINVAL
 
@@ -153,6 +153,10 @@ export class LogWriter extends EventEmitter {
   #syncedTo = 0
   /** Where the batch in flight ends; -1 when none is. */
   #inFlightEnd = -1
+  /** What the batch in flight has not yet written. */
+  #rest: Buffer[] = []
+  /** flushSync canceled the batch's op and wrote its bytes itself. */
+  #takenOver = false
   /** What flush(), end() or periodicFlush asked to be written, below minLength too. */
   #flushTarget = 0
   #waiters: Waiter[] = []
@@ -300,8 +304,9 @@ export class LogWriter extends EventEmitter {
 
   /**
    * Writes what is pending now, synchronously (fs.writeSync), and syncs it
-   * at the chosen durability. Throws before 'ready'. A batch already in
-   * flight is not waited for: its bytes were handed to the kernel first.
+   * at the chosen durability. Throws before 'ready'. A batch in flight that
+   * has not started is canceled and written first; one already running is
+   * not waited for (its lines may land after these).
    */
   flushSync (): void {
     if (this.#fd < 0) throw invalidState('the LogWriter is not open (wait for \'ready\')')
@@ -349,14 +354,15 @@ export class LogWriter extends EventEmitter {
   }
 
   // At exit the event loop is gone: what is pending is written with
-  // fs.writeSync. Only what was never handed to the engine: the batch in
-  // flight (at most one) was submitted already, and at exit there is no
-  // waiting for its completion. Writing its bytes again could duplicate
-  // lines; the engine's shutdown (which runs after the 'exit' event) either
-  // completes that write or cancels it before it starts. So the lines of
-  // the batch in flight, which no resolved flush() acknowledged, may land
-  // after the ones written here or, if canceled, not at all; every other
-  // line is on disk, in order, when the process is gone.
+  // fs.writeSync. The batch in flight (at most one) was handed to the
+  // engine already, and at exit there is no waiting for its completion:
+  // if its op has not started yet (queued in the engine), it is canceled
+  // and its bytes are written here first (see #writeSync); if it is
+  // running, writing its bytes again could duplicate lines, so it is left
+  // to the engine's shutdown (which runs after the 'exit' event and waits
+  // for it), and its lines, which no resolved flush() acknowledged, may
+  // land after the ones written here. Every other line is on disk, in
+  // order, when the process is gone.
   // A file still being opened is opened again synchronously in append mode
   // (an O_APPEND open racing the asynchronous one is harmless); with
   // `append: false` it cannot be (the asynchronous open could truncate what
@@ -429,6 +435,7 @@ export class LogWriter extends EventEmitter {
     this.#inFlightUnits = this.#submitted - before
     this.#inFlightEnd = this.#submitted
     void this.#writeBatch(views).then((error) => {
+      this.#takenOver = false
       this.#inFlightUnits = 0
       const end = this.#inFlightEnd
       this.#inFlightEnd = -1
@@ -445,12 +452,14 @@ export class LogWriter extends EventEmitter {
     const fd = this.#fd
     let rest = views
     while (rest.length > 0) {
+      this.#rest = rest
       if (rest.length === 1) {
         e.queueTransfer(opcodes.write, fd, rest[0], 0, rest[0].byteLength, -1)
       } else {
         e.queueVector(opcodes.writev, fd, rest, -1)
       }
       const written = (await e.submit())[0]
+      if (this.#takenOver) return undefined
       if (written === EAGAIN) {
         // A non-blocking descriptor (a pipe) is full: try again shortly.
         await delay(BUSY_MS)
@@ -460,9 +469,11 @@ export class LogWriter extends EventEmitter {
       if (error !== undefined) return error
       rest = skipBytes(rest, written)
     }
+    this.#rest = []
     if (this.#syncOp !== 0) {
       e.queueFd(this.#syncOp, fd)
       const synced = (await e.submit())[0]
+      if (this.#takenOver) return undefined
       // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
       if (synced !== EINVAL) return this.#check(synced, this.#syncName)
     }
@@ -475,8 +486,16 @@ export class LogWriter extends EventEmitter {
   }
 
   #writeSync (fd: number): void {
-    const views = this.#take()
+    let views = this.#take()
     const end = this.#submitted
+    // A batch in flight whose op has not started yet (queued in the
+    // engine) is canceled, and its bytes are written here first: in order,
+    // and once. One that has started, or finished, is left alone.
+    if (this.#inFlightEnd >= 0 && native.cancel(fd) === AIO_CANCELED) {
+      views = this.#rest.concat(views)
+      this.#rest = []
+      this.#takenOver = true
+    }
     for (const view of views) {
       let done = 0
       while (done < view.byteLength) {

@@ -4,7 +4,7 @@ import t from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import {
-  closeSync, constants as fsConstants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync,
+  closeSync, constants as fsConstants, open, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync,
   writeFileSync
 } from 'node:fs'
 import { join } from 'node:path'
@@ -317,6 +317,38 @@ t.test(`flushSync (${backend})`, async (t) => {
     log.end()
     await closed(log)
   }
+})
+
+t.test(`flushSync takes over a batch still queued in the engine (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const path = join(dir, 'queued.log')
+  const log = make({ dest: path, durability: 'data' })
+  await once(log, 'ready')
+  // Four opens of FIFOs with no writer block libuv's four pool threads: a
+  // batch that goes to the pool (posix, threadpool engines) waits queued.
+  const fifos = [0, 1, 2, 3].map((i) => join(dir, `fifo${i}`))
+  for (const fifo of fifos) spawnSync('mkfifo', [fifo])
+  const blocked = fifos.map((fifo) => new Promise<number>((resolve) => open(fifo, 'r', (_, fd) => resolve(fd))))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  log.write('batch\n')
+  await new Promise((resolve) => setImmediate(resolve)) // the batch is submitted
+  log.write('sync\n')
+  const flushed = log.flush()
+  log.flushSync()
+  const text = readFileSync(path, 'utf8')
+  if (backend === 'io_uring') {
+    t.match(text, /^(batch\nsync\n|sync\n(batch\n)?)$/, 'io_uring: the batch may be running already')
+  } else {
+    t.equal(text, 'batch\nsync\n', 'the queued batch was canceled and written first')
+  }
+  for (const fifo of fifos) closeSync(openSync(fifo, 'w'))
+  for (const fd of await Promise.all(blocked)) closeSync(fd)
+  await flushed
+  t.match(readFileSync(path, 'utf8'), /^(batch\nsync\n|sync\nbatch\n)$/, 'each line once')
+  log.write('after\n')
+  log.end()
+  await closed(log)
+  t.match(readFileSync(path, 'utf8'), /after\n$/)
 })
 
 t.test(`a descriptor that cannot be synced: durability is a no-op (${backend})`, async (t) => {
