@@ -368,7 +368,7 @@ export class LogWriter extends EventEmitter {
   // `append: false` it cannot be (the asynchronous open could truncate what
   // this one wrote), and those lines are lost.
   [kExit] (): void {
-    if (this.#pendingUnits === 0) return
+    if (this.#pendingUnits === 0 && this.#inFlightEnd < 0) return
     try {
       if (this.#fd >= 0) {
         this.#writeSync(this.#fd)
@@ -451,33 +451,35 @@ export class LogWriter extends EventEmitter {
     const e = engine()
     const fd = this.#fd
     let rest = views
-    while (rest.length > 0) {
+    let syncing = false
+    for (;;) {
       this.#rest = rest
       if (rest.length === 1) {
         e.queueTransfer(opcodes.write, fd, rest[0], 0, rest[0].byteLength, -1)
-      } else {
+      } else if (rest.length > 1) {
         e.queueVector(opcodes.writev, fd, rest, -1)
+      } else if (this.#syncOp !== 0 && !syncing) {
+        syncing = true
+        e.queueFd(this.#syncOp, fd)
+      } else {
+        return undefined
       }
-      const written = (await e.submit())[0]
+      const result = (await e.submit())[0]
+      // flushSync canceled this op and wrote the rest itself.
       if (this.#takenOver) return undefined
-      if (written === EAGAIN) {
+      if (syncing) {
+        // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
+        return result === EINVAL ? undefined : this.#check(result, this.#syncName)
+      }
+      if (result === EAGAIN) {
         // A non-blocking descriptor (a pipe) is full: try again shortly.
         await delay(BUSY_MS)
         continue
       }
-      const error = this.#check(written, 'write')
+      const error = this.#check(result, 'write')
       if (error !== undefined) return error
-      rest = skipBytes(rest, written)
+      rest = skipBytes(rest, result)
     }
-    this.#rest = []
-    if (this.#syncOp !== 0) {
-      e.queueFd(this.#syncOp, fd)
-      const synced = (await e.submit())[0]
-      if (this.#takenOver) return undefined
-      // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
-      if (synced !== EINVAL) return this.#check(synced, this.#syncName)
-    }
-    return undefined
   }
 
   /** The fs-shaped error for a negative result. */
