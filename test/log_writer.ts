@@ -532,6 +532,7 @@ t.test(`pending lines are written at exit (${backend})`, async (t) => {
   t.ok(text.includes(lines(1000, 2000)), 'the lines not yet handed to the engine, in order')
   t.ok(!text.includes(line(999) + line(999)), 'nothing written twice')
   t.equal(readFileSync(`${inflight}.idle`, 'utf8'), 'idle\n')
+  t.equal(readFileSync(`${inflight}.quiet`, 'utf8'), 'quiet\n', 'a batch in flight at exit is written once')
 
   const missing = join(dir, 'none', 'x.log')
   const failed = await runChild({ mode: 'exit-error', dest: missing })
