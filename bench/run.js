@@ -140,7 +140,7 @@ async function main () {
       const as = (c, name, kind) => ({ name, kind, ask: c.ask })
       const logDir = mkdtempSync(join(dir, 'logs-'))
       const params = { dir: logDir, lines: quick ? 200000 : 1000000 }
-      const lines = `${params.lines.toLocaleString('en-US')} lines of ~${require('./contenders').logLine(0).length} bytes`
+      const lines = `${params.lines.toLocaleString('en-US')} lines of ~${require('./contenders').logLine(params.lines >> 1).length} bytes`
       results.push(await compare(`log lines, no durability: ${lines}, write all then end() (lines/s)`, [
         ...contenders.ours.map((c, i) => as(c, `LogWriter ${engines[i]}`, 'log-none')),
         as(contenders.fs, 'fs.createWriteStream', 'log-stream'),
