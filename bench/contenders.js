@@ -4,7 +4,8 @@
 // fs.promises with libuv's io_uring, a child process.
 const fsp = require('node:fs/promises')
 const { join } = require('node:path')
-const { constants, mkdirSync, rmSync } = require('node:fs')
+const { constants, createWriteStream, mkdirSync, rmSync, statSync } = require('node:fs')
+const { threadId } = require('node:worker_threads')
 
 function aio () {
   return require('..')
@@ -98,11 +99,53 @@ const writers = {
   fs: (paths, data) => Promise.all(paths.map((p) => fsp.writeFile(p, data)))
 }
 
+// A pino-like line of about 100 bytes (ASCII: its length is its bytes).
+function logLine (i) {
+  return `{"level":30,"time":${1700000000000 + i},"pid":4242,"hostname":"bench-host","msg":"request done","n":${i}}\n`
+}
+
+// Writes `lines` lines, as a pino user's destination gets them (all at once,
+// no waiting for 'drain'), then end() and 'finish': lines/s including the
+// open, the final flush and (for the durable ones) the syncs. The file's
+// size is checked afterwards.
+async function logs ({ dir, lines }, open) {
+  const file = join(dir, `log-${process.pid}-${threadId}-${performance.now()}.log`)
+  let bytes = 0
+  const start = performance.now()
+  const stream = open(file)
+  for (let i = 0; i < lines; i++) {
+    const line = logLine(i)
+    bytes += line.length
+    stream.write(line)
+  }
+  await new Promise((resolve, reject) => {
+    stream.once('error', reject)
+    stream.once('finish', resolve)
+    stream.end()
+  })
+  const elapsed = (performance.now() - start) / 1000
+  const size = statSync(file).size
+  rmSync(file)
+  if (size !== bytes) throw new Error(`${file}: ${size} bytes on disk, ${bytes} written`)
+  return lines / elapsed
+}
+
+const logDestinations = {
+  'log-none': (file) => new (aio().LogWriter)({ dest: file }),
+  'log-data': (file) => new (aio().LogWriter)({ dest: file, durability: 'data' }),
+  'log-stream': (file) => createWriteStream(file, { flags: 'a' }),
+  'log-sonic': (file) => new (require('sonic-boom'))({ dest: file }),
+  'log-sonic-fsync': (file) => new (require('sonic-boom'))({ dest: file, minLength: 4096, fsync: true })
+}
+
+exports.logLine = logLine
+
 exports.run = async function run (kind, scenario, params) {
   switch (scenario) {
     case 'random-read': return randomReads(params, openers[kind])
     case 'many-files': return manyFiles(params, writers[kind])
     case 'seq-write': return sequentialWrites(params, writeOpeners[kind])
+    case 'logs': return logs(params, logDestinations[kind])
     default: throw new Error(`unknown scenario ${scenario}`)
   }
 }

@@ -9,7 +9,7 @@
 // the tables to stdout and, with the machine's details, to bench/results.md
 // and a chart to bench/results.svg.
 //
-// Scenarios (--only=): random-read, many-files, seq-write.
+// Scenarios (--only=): random-read, many-files, seq-write, logs.
 const { Worker } = require('node:worker_threads')
 const { fork, execFileSync } = require('node:child_process')
 const { mkdtempSync, rmSync, openSync, closeSync, readSync, writeSync } = require('node:fs')
@@ -188,6 +188,21 @@ async function main () {
       results.push(withRatios(r))
     }
 
+    if (wanted('logs')) {
+      const logDir = mkdtempSync(join(dir, 'logs-'))
+      const params = { dir: logDir, lines: quick ? 200000 : 1000000 }
+      const lines = `${params.lines.toLocaleString('en-US')} lines of ~${require('./contenders').logLine(params.lines >> 1).length} bytes`
+      results.push(await compare(`log lines, no durability: ${lines}, write all then end() (lines/s)`, [
+        ...ours.map((c, i) => as(c, `LogWriter ${engines[i]}`, 'log-none')),
+        as(fsPlain, 'fs.createWriteStream', 'log-stream'),
+        as(fsPlain, 'SonicBoom', 'log-sonic')
+      ], 'logs', params, 'lines/s', 'fs.createWriteStream'))
+      results.push(await compare(`log lines, durable: ${lines}, write all then end() (lines/s)`, [
+        ...ours.map((c, i) => as(c, `LogWriter durability 'data' ${engines[i]}`, 'log-data')),
+        as(fsPlain, 'SonicBoom minLength 4096 fsync', 'log-sonic-fsync')
+      ], 'logs', params, 'lines/s', 'SonicBoom minLength 4096 fsync'))
+      rmSync(logDir, { recursive: true, force: true })
+    }
   } finally {
     for (const c of contenders) c.stop()
     rmSync(dir, { recursive: true, force: true })

@@ -10,3 +10,5 @@ export type {
 export type { WriteFilesOptions, ReadRequest } from './many_files'
 export type { SystemError, BatchError } from './errors'
 export type { Backend } from './engine'
+export { LogWriter } from './log'
+export type { LogWriterOptions, Durability } from './log'

@@ -1,0 +1,626 @@
+// LogWriter: batched, durable log flushing (group commit) on the engine.
+//
+// write() only appends to memory: strings are concatenated (V8 keeps the
+// result as a rope, so no copy per line) and Buffers are kept as they are.
+// A batch takes everything pending, converts it to Buffers, writes it with
+// one engine op (write, or writev for several pieces) and, for durability
+// 'data' / 'full', then submits fdatasync / fsync: a second submission,
+// because ops inside one io_uring submission are not ordered. While a batch
+// is in flight the next one accumulates, and it starts as soon as the first
+// is done: the more lines arrive, the more each sync covers.
+import { EventEmitter } from 'node:events'
+import { constants as fsConstants, fdatasyncSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { constants as osConstants } from 'node:os'
+import { dirname } from 'node:path'
+import { native } from './binding'
+import { engine, opcodes } from './engine'
+import {
+  invalidArgType, invalidArgValue, invalidState, systemError, validateFd, validateInteger, validateObject, validatePath
+} from './errors'
+
+const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = fsConstants
+const { AIO_CANCELED, IOV_MAX } = native.constants
+const EAGAIN = -osConstants.errno.EAGAIN
+const EINVAL = -osConstants.errno.EINVAL
+
+export type Durability = 'none' | 'data' | 'full'
+
+export interface LogWriterOptions {
+  /** A path (opened asynchronously, 'ready' follows) or a file descriptor. */
+  dest?: string | number
+  /** sonic-boom's name for `dest`. */
+  fd?: string | number
+  /** Append (default) or truncate a file opened by path. */
+  append?: boolean
+  /** Create the file's parent directories. */
+  mkdir?: boolean
+  /** Mode of a file created by the open (before the umask); default 0o666. */
+  mode?: number
+  /** What a resolved flush() guarantees: written ('none'), fdatasync'ed ('data') or fsync'ed ('full'). */
+  durability?: Durability
+  /** sonic-boom's option: `true` is durability 'full' (sonic-boom fsyncs after each write). */
+  fsync?: boolean
+  /** write() returns false while this much is buffered or in flight; default 16 MiB. */
+  maxBufferedBytes?: number
+  /** At most one batch every this many ms; default: as soon as the event loop is free. */
+  flushInterval?: number
+  /** sonic-boom: bytes to accumulate before a batch starts (flush(), end() and exit write the rest). */
+  minLength?: number
+  /** sonic-boom: a write that would take the buffered bytes past this is dropped ('drop' event); 0 = no limit. */
+  maxLength?: number
+  /** sonic-boom: flush whatever is pending (below minLength too) every this many ms. */
+  periodicFlush?: number
+  /** sonic-boom's synchronous mode: not supported (false is accepted). */
+  sync?: boolean
+}
+
+type Callback = (error?: Error | null) => void
+
+interface Waiter {
+  /** Resolved once this many units are done. */
+  target: number
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+// The growing string is made a Buffer at this many characters (see #cut).
+const PIECE = 64 * 1024
+const MiB = 1024 * 1024
+// Retry delay for a non-blocking descriptor that is full (a pipe): EAGAIN.
+const BUSY_MS = 10
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+function delay (ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** `views` without their first `count` bytes (a new array). */
+function skipBytes (views: Buffer[], count: number): Buffer[] {
+  let i = 0
+  while (i < views.length && count >= views[i].byteLength) count -= views[i++].byteLength
+  const rest = views.slice(i)
+  if (count > 0) rest[0] = rest[0].subarray(count)
+  return rest
+}
+
+/** Rethrows `error` unless it has this code. */
+function unless (error: unknown, code: string): void {
+  if ((error as NodeJS.ErrnoException).code !== code) throw error
+}
+
+function codeError (message: string, code: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code })
+}
+
+function validateBoolean (value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
+  return value
+}
+
+function validateCallback (cb: unknown): Callback | undefined {
+  if (cb !== undefined && typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb)
+  return cb as Callback | undefined
+}
+
+// Writers with an open destination; each flushes what it has not yet
+// handed to the engine when the process exits. A writer leaves the set when
+// it closes, so an ended writer can be collected.
+const open = new Set<LogWriter>()
+let exitHooked = false
+const kExit = Symbol('posix-aio.logWriter.exit')
+
+function onExit (): void {
+  for (const writer of open) writer[kExit]()
+}
+
+/**
+ * Batched, durable log writing for pino and others: `pino(new LogWriter({ dest }))`.
+ * Events: 'ready', 'drain', 'drop', 'error', 'finish', 'close'.
+ */
+export class LogWriter extends EventEmitter {
+  /** true until end() or destroy(): pino checks it. */
+  writable = true
+
+  #path: string | undefined
+  #fd = -1
+  readonly #flags: number
+  readonly #mode: number
+  readonly #mkdir: boolean
+  readonly #append: boolean
+  /** 0 none, else the engine's sync opcode. */
+  readonly #syncOp: number
+  readonly #syncName: string
+  readonly #maxBuffered: number
+  readonly #flushInterval: number
+  readonly #minLength: number
+  readonly #maxLength: number
+  #periodic: NodeJS.Timeout | undefined
+
+  // What is pending: pieces as Buffers (and the units each stands for),
+  // then the rope still growing.
+  #pieces: Buffer[] = []
+  #pieceUnits: number[] = []
+  #tail = ''
+  // Units are string lengths (UTF-16 code units: bytes for ASCII) and Buffer
+  // byte lengths, counted as they arrive; counters only grow.
+  #pendingUnits = 0
+  #inFlightUnits = 0
+  #accepted = 0
+  #submitted = 0
+  #done = 0
+  /** Units written by flushSync while a batch was in flight: done when it is. */
+  #syncedTo = 0
+  /** Where the batch in flight ends; -1 when none is. */
+  #inFlightEnd = -1
+  /** What the batch in flight has not yet written. */
+  #rest: Buffer[] = []
+  /** flushSync canceled the batch's op and wrote its bytes itself. */
+  #takenOver = false
+  /** What flush(), end() or periodicFlush asked to be written, below minLength too. */
+  #flushTarget = 0
+  #waiters: Waiter[] = []
+  #endCallbacks: Callback[] = []
+
+  /** An operation owns the descriptor: opening, a batch, a reopen or the close. */
+  #busy = false
+  #scheduled = false
+  #lastStart = 0
+  #needDrain = false
+  #reopenPath: string | undefined
+  #ending = false
+  #destroyed = false
+  #closed = false
+  /** Why writing stopped: the IO error, or destroy(). */
+  #failed: Error | undefined
+
+  constructor (options: LogWriterOptions) {
+    super()
+    const opts = validateObject(options, 'options')
+    const { dest, fd } = opts
+    if (dest !== undefined && fd !== undefined && dest !== fd) {
+      throw invalidArgValue('options.fd', fd, 'and options.dest name different destinations')
+    }
+    const where = dest ?? fd
+    if (typeof where === 'string') {
+      this.#path = validatePath(where, dest === undefined ? 'options.fd' : 'options.dest')
+    } else if (typeof where === 'number') {
+      this.#fd = validateFd(where, dest === undefined ? 'options.fd' : 'options.dest')
+    } else {
+      throw invalidArgType('options.dest', 'of type string or number', where)
+    }
+    this.#append = validateBoolean(opts.append, 'options.append') ?? true
+    this.#mkdir = validateBoolean(opts.mkdir, 'options.mkdir') ?? false
+    this.#flags = O_CREAT | O_WRONLY | (this.#append ? O_APPEND : O_TRUNC)
+    this.#mode = opts.mode === undefined ? 0o666 : validateInteger(opts.mode, 'options.mode', 0, 0o7777)
+    const fsync = validateBoolean(opts.fsync, 'options.fsync')
+    let durability = opts.durability
+    if (durability !== undefined && durability !== 'none' && durability !== 'data' && durability !== 'full') {
+      throw invalidArgValue('options.durability', durability, "must be one of 'none', 'data', 'full'")
+    }
+    if (fsync === true) {
+      if (durability !== undefined && durability !== 'full') {
+        throw invalidArgValue('options.fsync', true, `means durability 'full', not '${durability}'`)
+      }
+      durability = 'full'
+    }
+    this.#syncOp = durability === 'data' ? opcodes.fdatasync : durability === 'full' ? opcodes.fsync : 0
+    this.#syncName = durability === 'data' ? 'fdatasync' : 'fsync'
+    if (validateBoolean(opts.sync, 'options.sync') === true) {
+      throw invalidArgValue('options.sync', true,
+        'is not supported: LogWriter writes asynchronously (flushSync() writes synchronously when needed)')
+    }
+    const size = (name: string, fallback: number, min: number): number =>
+      opts[name] === undefined ? fallback : validateInteger(opts[name], `options.${name}`, min, Number.MAX_SAFE_INTEGER)
+    this.#maxBuffered = size('maxBufferedBytes', 16 * MiB, 1)
+    this.#flushInterval = size('flushInterval', 0, 0)
+    this.#minLength = size('minLength', 0, 0)
+    this.#maxLength = size('maxLength', 0, 0)
+    const periodicFlush = size('periodicFlush', 0, 0)
+
+    engine() // chosen now: an unavailable AIO_BACKEND throws here
+    if (!exitHooked) {
+      exitHooked = true
+      process.on('exit', onExit)
+    }
+    open.add(this)
+    if (periodicFlush > 0) {
+      this.#periodic = setInterval(() => this.#request(), periodicFlush).unref()
+    }
+    if (this.#path === undefined) {
+      process.nextTick(() => this.emit('ready'))
+    } else {
+      this.#busy = true
+      void this.#openFile(this.#path).then((result) => {
+        if (typeof result !== 'number') return this.#fail(result)
+        this.#fd = result
+        this.emit('ready')
+        this.#idle()
+      })
+    }
+  }
+
+  /**
+   * Buffers a chunk; false once maxBufferedBytes are buffered or in flight
+   * (the chunk is kept; 'drain' follows). After end() it emits 'error'
+   * (ERR_STREAM_WRITE_AFTER_END); after destroy() or a failure it drops it.
+   */
+  write (chunk: string | Uint8Array): boolean {
+    if (!this.writable) {
+      if (!this.#destroyed) {
+        process.nextTick(() => this.emit('error', codeError('write after end', 'ERR_STREAM_WRITE_AFTER_END')))
+      }
+      return false
+    }
+    let units: number
+    if (typeof chunk === 'string') {
+      units = chunk.length
+    } else if (chunk instanceof Uint8Array) {
+      units = chunk.byteLength
+    } else {
+      throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk)
+    }
+    const buffered = this.#pendingUnits + this.#inFlightUnits
+    if (this.#maxLength > 0 && buffered + units > this.#maxLength) {
+      this.emit('drop', chunk)
+      return buffered < this.#maxBuffered
+    }
+    if (typeof chunk === 'string') {
+      this.#tail += chunk
+      if (this.#tail.length >= PIECE) this.#cut()
+    } else {
+      this.#cut()
+      this.#pieces.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+      this.#pieceUnits.push(units)
+    }
+    this.#pendingUnits += units
+    this.#accepted += units
+    if (!this.#busy && !this.#scheduled && this.#pendingUnits >= this.#minLength) this.#schedule()
+    if (buffered + units < this.#maxBuffered) return true
+    this.#needDrain = true
+    return false
+  }
+
+  /**
+   * Resolves once everything written before it is on disk at the chosen
+   * durability; rejects if writing failed or the writer was destroyed.
+   * `cb(error?)` is called too (and then the promise needs no handler).
+   */
+  flush (cb?: Callback): Promise<void> {
+    const callback = validateCallback(cb)
+    let settled: Promise<void>
+    if (this.#failed !== undefined) {
+      settled = Promise.reject(this.#failed)
+    } else if (this.#done >= this.#accepted) {
+      settled = Promise.resolve()
+    } else {
+      const target = this.#accepted
+      settled = new Promise((resolve, reject) => this.#waiters.push({ target, resolve, reject }))
+      this.#request()
+    }
+    if (callback !== undefined) settled.then(() => callback(), callback)
+    return settled
+  }
+
+  /**
+   * Writes what is pending now, synchronously (fs.writeSync), and syncs it
+   * at the chosen durability. Throws before 'ready'. A batch in flight that
+   * has not started is canceled and written first; one already running is
+   * not waited for (its lines may land after these).
+   */
+  flushSync (): void {
+    if (this.#fd < 0) throw invalidState('the LogWriter is not open (wait for \'ready\')')
+    this.#writeSync(this.#fd)
+  }
+
+  /**
+   * Closes the file and opens it again (`path` to switch to another one),
+   * once the batch in flight is done; lines written meanwhile are kept and
+   * go to the new file. 'ready' follows; a failed open is an 'error' and
+   * writing goes on to the old file.
+   */
+  reopen (path?: string): void {
+    if (path !== undefined) validatePath(path, 'path')
+    if (this.#path === undefined) {
+      throw invalidState('reopen() needs a path: this LogWriter was given a file descriptor')
+    }
+    if (!this.writable) return
+    this.#reopenPath = path ?? this.#path
+    if (!this.#busy) void this.#reopen()
+  }
+
+  /** Writes everything, then closes: 'finish', then 'close'. `cb` on finish (or the error). */
+  end (cb?: Callback): this {
+    const callback = validateCallback(cb)
+    if (this.#failed !== undefined || this.#closed) {
+      if (callback !== undefined) process.nextTick(callback, this.#failed)
+      return this
+    }
+    if (callback !== undefined) this.#endCallbacks.push(callback)
+    if (this.#ending) return this
+    this.#ending = true
+    this.writable = false
+    this.#flushTarget = this.#accepted
+    if (!this.#busy) this.#idle()
+    return this
+  }
+
+  /** Stops at once: pending lines are dropped, the file is closed ('close'); flushes waiting reject. */
+  destroy (): this {
+    if (this.#destroyed) return this
+    this.#stop(codeError('the LogWriter was destroyed', 'ERR_STREAM_DESTROYED'))
+    if (!this.#busy) void this.#close()
+    return this
+  }
+
+  // At exit the event loop is gone: what is pending is written with
+  // fs.writeSync. The batch in flight (at most one) was handed to the
+  // engine already, and at exit there is no waiting for its completion:
+  // if its op has not started yet (queued in the engine), it is canceled
+  // and its bytes are written here first (see #writeSync); if it is
+  // running, writing its bytes again could duplicate lines, so it is left
+  // to the engine's shutdown (which runs after the 'exit' event and waits
+  // for it), and its lines, which no resolved flush() acknowledged, may
+  // land after the ones written here. Every other line is on disk, in
+  // order, when the process is gone.
+  // A file still being opened is opened again synchronously in append mode
+  // (an O_APPEND open racing the asynchronous one is harmless); with
+  // `append: false` it cannot be (the asynchronous open could truncate what
+  // this one wrote), and those lines are lost.
+  [kExit] (): void {
+    if (this.#pendingUnits === 0 && this.#inFlightEnd < 0) return
+    try {
+      if (this.#fd >= 0) {
+        this.#writeSync(this.#fd)
+      } else if (this.#append) {
+        const path = this.#path!
+        if (this.#mkdir) mkdirSync(dirname(path), { recursive: true })
+        this.#writeSync(openSync(path, 'a', this.#mode))
+      }
+    } catch (error) {
+      if (this.listenerCount('error') > 0) this.emit('error', error)
+    }
+  }
+
+  // Marks what a flush or the end asked for and starts a batch if idle.
+  #request (): void {
+    this.#flushTarget = this.#accepted
+    if (!this.#busy && !this.#scheduled && this.#pendingUnits > 0) this.#schedule()
+  }
+
+  #schedule (): void {
+    this.#scheduled = true
+    const run = (): void => {
+      this.#scheduled = false
+      if (!this.#busy && this.#wantsBatch()) this.#startBatch()
+    }
+    if (this.#flushInterval === 0) {
+      setImmediate(run)
+    } else {
+      setTimeout(run, Math.max(0, this.#lastStart + this.#flushInterval - performance.now()))
+    }
+  }
+
+  #wantsBatch (): boolean {
+    return this.#pendingUnits > 0 && (this.#pendingUnits >= this.#minLength ||
+      this.#flushTarget > this.#submitted || this.#ending)
+  }
+
+  // The rope becomes a Buffer as soon as it is a piece long: the lines it
+  // holds then die young, where a long-lived rope of many thousand lines
+  // would be copied by every garbage collection until it is written.
+  #cut (): void {
+    if (this.#tail === '') return
+    this.#pieces.push(Buffer.from(this.#tail))
+    this.#pieceUnits.push(this.#tail.length)
+    this.#tail = ''
+  }
+
+  /** Takes what is pending, at most IOV_MAX pieces. */
+  #take (): Buffer[] {
+    this.#cut()
+    const views = this.#pieces.splice(0, IOV_MAX)
+    let units = 0
+    for (const count of this.#pieceUnits.splice(0, IOV_MAX)) units += count
+    this.#pendingUnits -= units
+    this.#submitted += units
+    return views
+  }
+
+  #startBatch (): void {
+    this.#busy = true
+    this.#lastStart = performance.now()
+    const before = this.#submitted
+    const views = this.#take()
+    this.#inFlightUnits = this.#submitted - before
+    this.#inFlightEnd = this.#submitted
+    void this.#writeBatch(views).then((error) => {
+      this.#takenOver = false
+      this.#inFlightUnits = 0
+      const end = this.#inFlightEnd
+      this.#inFlightEnd = -1
+      if (error !== undefined) return this.#fail(error)
+      this.#settle(Math.max(end, this.#syncedTo))
+      this.#idle()
+    })
+  }
+
+  // One write (or writev) op per submission, finished across short writes,
+  // then the sync; resolves the error, if any.
+  async #writeBatch (views: Buffer[]): Promise<Error | undefined> {
+    const e = engine()
+    const fd = this.#fd
+    let rest = views
+    let syncing = false
+    for (;;) {
+      this.#rest = rest
+      if (rest.length === 1) {
+        e.queueTransfer(opcodes.write, fd, rest[0], 0, rest[0].byteLength, -1)
+      } else if (rest.length > 1) {
+        e.queueVector(opcodes.writev, fd, rest, -1)
+      } else if (this.#syncOp !== 0 && !syncing) {
+        syncing = true
+        e.queueFd(this.#syncOp, fd)
+      } else {
+        return undefined
+      }
+      const result = (await e.submit())[0]
+      // flushSync canceled this op and wrote the rest itself.
+      if (this.#takenOver) return undefined
+      if (syncing) {
+        // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
+        return result === EINVAL ? undefined : this.#check(result, this.#syncName)
+      }
+      if (result === EAGAIN) {
+        // A non-blocking descriptor (a pipe) is full: try again shortly.
+        await delay(BUSY_MS)
+        continue
+      }
+      const error = this.#check(result, 'write')
+      if (error !== undefined) return error
+      rest = skipBytes(rest, result)
+    }
+  }
+
+  /** The fs-shaped error for a negative result. */
+  #check (result: number, syscall: string): Error | undefined {
+    return result < 0 ? systemError(result, syscall, this.#path) : undefined
+  }
+
+  #writeSync (fd: number): void {
+    let views = this.#take()
+    const end = this.#submitted
+    // A batch in flight whose op has not started yet (queued in the
+    // engine) is canceled, and its bytes are written here first: in order,
+    // and once. One that has started, or finished, is left alone.
+    if (this.#inFlightEnd >= 0 && native.cancel(fd) === AIO_CANCELED) {
+      views = this.#rest.concat(views)
+      this.#rest = []
+      this.#takenOver = true
+    }
+    for (const view of views) {
+      let done = 0
+      while (done < view.byteLength) {
+        try {
+          done += writeSync(fd, view, done)
+        } catch (error) {
+          // A non-blocking descriptor (a pipe) is full: wait for its reader.
+          unless(error, 'EAGAIN')
+          Atomics.wait(sleeper, 0, 0, BUSY_MS)
+        }
+      }
+    }
+    if (this.#syncOp !== 0) {
+      try {
+        if (this.#syncOp === opcodes.fdatasync) fdatasyncSync(fd)
+        else fsyncSync(fd)
+      } catch (error) {
+        unless(error, 'EINVAL') // a descriptor that cannot be synced
+      }
+    }
+    if (this.#pendingUnits > 0) return this.#writeSync(fd)
+    if (this.#inFlightEnd < 0) this.#settle(end)
+    else this.#syncedTo = end
+  }
+
+  // Everything up to `done` is on disk: resolve the flushes it covers.
+  #settle (done: number): void {
+    this.#done = done
+    let i = 0
+    while (i < this.#waiters.length && this.#waiters[i].target <= done) this.#waiters[i++].resolve()
+    this.#waiters.splice(0, i)
+  }
+
+  // The descriptor is free: do what is due next.
+  #idle (): void {
+    this.#busy = false
+    if (this.#destroyed) return void this.#close()
+    if (this.#reopenPath !== undefined) return void this.#reopen()
+    const drain = this.#needDrain && this.#pendingUnits < this.#maxBuffered
+    if (this.#wantsBatch()) {
+      if (this.#flushInterval === 0) this.#startBatch()
+      else if (!this.#scheduled) this.#schedule()
+    } else if (this.#ending) {
+      void this.#close()
+    }
+    if (drain) {
+      this.#needDrain = false
+      this.emit('drain')
+    }
+  }
+
+  /** mkdir if asked, then the engine's open: the descriptor, or the fs-shaped error. */
+  async #openFile (path: string): Promise<number | Error> {
+    if (this.#mkdir) {
+      try {
+        await mkdir(dirname(path), { recursive: true })
+      } catch (error) {
+        return error as Error
+      }
+    }
+    const e = engine()
+    e.queueOpen(path, this.#flags, this.#mode)
+    const fd = (await e.submit())[0]
+    return fd < 0 ? systemError(fd, 'open', path) : fd
+  }
+
+  // The new file is opened before the old one is closed: lines go to one
+  // or the other, never nowhere.
+  async #reopen (): Promise<void> {
+    this.#busy = true
+    const path = this.#reopenPath!
+    this.#reopenPath = undefined
+    const result = await this.#openFile(path)
+    if (typeof result === 'number') {
+      const e = engine()
+      e.queueFd(opcodes.close, this.#fd)
+      await e.submit()
+      this.#fd = result
+      this.#path = path
+      this.emit('ready')
+    } else {
+      this.emit('error', result)
+    }
+    this.#idle()
+  }
+
+  // No more writing: pending lines dropped, waiting flushes and end callbacks told.
+  #stop (error: Error): void {
+    this.#destroyed = true
+    this.writable = false
+    this.#failed = error
+    this.#pieces = []
+    this.#pieceUnits = []
+    this.#tail = ''
+    this.#pendingUnits = 0
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
+    for (const callback of this.#endCallbacks.splice(0)) callback(error)
+  }
+
+  // A failed open, write or sync: the writer stops, closes, reports it.
+  #fail (error: Error): void {
+    this.#stop(error)
+    void this.#close()
+    this.emit('error', error)
+  }
+
+  // Closes the descriptor (unless it is stdout, stderr or never opened),
+  // then 'finish' (after end()) and 'close'. A close error is not reported:
+  // the descriptor is released either way.
+  async #close (): Promise<void> {
+    this.#busy = true
+    open.delete(this)
+    clearInterval(this.#periodic)
+    const fd = this.#fd
+    this.#fd = -1
+    const e = engine()
+    if (fd >= 0 && fd !== 1 && fd !== 2) e.queueFd(opcodes.close, fd)
+    await e.submit()
+    if (this.#failed === undefined) {
+      this.emit('finish')
+      for (const callback of this.#endCallbacks.splice(0)) callback()
+    }
+    this.#closed = true
+    this.emit('close')
+  }
+}

@@ -1,0 +1,598 @@
+// LogWriter: batched, durable log writing, on real files, with real pino,
+// a real full disk and real SIGKILLs.
+import t from 'tap'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import {
+  closeSync, constants as fsConstants, open, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync,
+  writeFileSync
+} from 'node:fs'
+import { join } from 'node:path'
+import pino from 'pino'
+import { LogWriter } from '../lib/index'
+import type { LogWriterOptions } from '../lib/index'
+import { backend, fullDisk, scratchDir } from './helpers'
+
+const child = join(__dirname, 'fixtures', 'log_child.ts')
+const line = (i: number): string => `line ${i} ${'x'.repeat(i % 50)}\n`
+const lines = (from: number, to: number): string => {
+  let text = ''
+  for (let i = from; i < to; i++) text += line(i)
+  return text
+}
+
+// Passes a deliberately ill-typed value past the compiler.
+function bad (value: unknown): never {
+  return value as never
+}
+
+// Every writer's 'close', listened for from the start (it may come before the test awaits it).
+const closes = new WeakMap<LogWriter, Promise<unknown>>()
+function make (options: LogWriterOptions): LogWriter {
+  const log = new LogWriter(options)
+  closes.set(log, new Promise((resolve) => log.once('close', resolve)))
+  return log
+}
+
+async function closed (log: LogWriter): Promise<void> {
+  await closes.get(log)
+}
+
+function runChild (options: object): Promise<{ code: number | null, signal: string | null, stderr: string, stdout: string }> {
+  const proc = spawn(process.execPath, [...process.execArgv, child], {
+    env: { ...process.env, LOG_CHILD: JSON.stringify(options) }, stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  let stdout = ''
+  proc.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
+  return new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal, stderr, stdout })))
+}
+
+t.test(`pino logs through it, every line intact and in order (${backend})`, async (t) => {
+  for (const durability of ['none', 'data'] as const) {
+    const path = join(scratchDir(t), 'app.log')
+    const dest = make({ dest: path, durability })
+    const logger = pino(dest)
+    for (let i = 0; i < 20000; i++) logger.info({ i, text: 'é€😀'.repeat(i % 3) }, 'hello')
+    await new Promise<void>((resolve, reject) => logger.flush((error) => error ? reject(error) : resolve()))
+    const child = logger.child({ part: 2 })
+    for (let i = 20000; i < 30000; i++) child.warn({ i }, 'again')
+    dest.end()
+    await closed(dest)
+    const got = readFileSync(path, 'utf8').split('\n')
+    t.equal(got.pop(), '', 'ends with a newline')
+    t.equal(got.length, 30000, durability)
+    t.ok(got.every((text, i) => JSON.parse(text).i === i), 'each line whole, in order')
+    t.equal(JSON.parse(got[2]).text, 'é€😀'.repeat(2))
+    t.equal(JSON.parse(got[29999]).part, 2)
+  }
+})
+
+t.test(`strings, Buffers and typed arrays; one batch or several (${backend})`, async (t) => {
+  const path = join(scratchDir(t), 'mixed.log')
+  const log = make({ dest: path })
+  t.equal(log.writable, true)
+  t.equal(log.write(''), true, 'an empty write does nothing')
+  log.write('a\n')
+  log.write(Buffer.from('b\n'))
+  log.write(new Uint8Array([0x63, 0x0a]))
+  log.write('ü\n')
+  await log.flush()
+  t.equal(readFileSync(path, 'utf8'), 'a\nb\nc\nü\n')
+  await log.flush()
+  t.pass('flush with nothing pending resolves')
+  // Several MiB in one turn: many pieces, one writev.
+  const big = lines(0, 60000)
+  for (let i = 0; i < 60000; i++) log.write(line(i))
+  // More pieces than one writev takes (IOV_MAX): more than one batch.
+  const small: Buffer[] = []
+  for (let i = 0; i < 1500; i++) {
+    small.push(Buffer.from(`b${i}\n`))
+    log.write(small[i])
+  }
+  await log.flush()
+  t.equal(readFileSync(path, 'utf8'), 'a\nb\nc\nü\n' + big + Buffer.concat(small).toString())
+  log.end()
+  await closed(log)
+})
+
+t.test(`append by default, truncate with append: false; mode (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const path = join(dir, 'a.log')
+  writeFileSync(path, 'old\n')
+  const appending = make({ dest: path })
+  appending.write('new\n')
+  appending.end()
+  await closed(appending)
+  t.equal(readFileSync(path, 'utf8'), 'old\nnew\n')
+  const truncating = make({ dest: path, append: false })
+  truncating.write('only\n')
+  await once(truncating.end(), 'finish')
+  t.equal(readFileSync(path, 'utf8'), 'only\n')
+  const modePath = join(dir, 'private.log')
+  const log = make({ dest: modePath, mode: 0o600 })
+  await once(log.end(), 'close')
+  t.equal(fstatSync(openSync(modePath, 'r')).mode & 0o777, 0o600)
+})
+
+t.test(`mkdir creates the parent directories; open failures are 'error' events (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const deep = join(dir, 'a', 'b', 'c', 'app.log')
+  const log = make({ dest: deep, mkdir: true })
+  log.write('deep\n')
+  await once(log, 'ready')
+  await log.flush()
+  t.equal(readFileSync(deep, 'utf8'), 'deep\n')
+  log.end()
+  await closed(log)
+
+  const missing = join(dir, 'no', 'such', 'app.log')
+  const failing = make({ dest: missing })
+  failing.write('lost\n')
+  const flushed = failing.flush()
+  const ended = new Promise((resolve) => failing.end(resolve))
+  const [error] = await once(failing, 'error')
+  t.match(error, {
+    message: `ENOENT: no such file or directory, open '${missing}'`, code: 'ENOENT', errno: -2, syscall: 'open', path: missing
+  })
+  await t.rejects(flushed, { code: 'ENOENT' }, 'a waiting flush rejects with it')
+  t.equal(await ended, error, 'end(cb) hears it')
+  await closed(failing)
+  t.equal(failing.writable, false)
+  t.equal(failing.write('more\n'), false, 'writes after a failure are dropped')
+  await t.rejects(failing.flush(), { code: 'ENOENT' })
+  const again = await new Promise((resolve) => failing.end(resolve))
+  t.equal(again, error, 'end(cb) after the failure: cb gets the error')
+
+  // mkdir through a regular file: ENOTDIR from mkdir.
+  const file = join(dir, 'plain')
+  writeFileSync(file, '')
+  const notDir = make({ dest: join(file, 'sub', 'x.log'), mkdir: true })
+  const [mkdirError] = await once(notDir, 'error')
+  t.match(mkdirError, { code: 'ENOTDIR', syscall: 'mkdir' })
+})
+
+t.test(`rotation: rename, then reopen() (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const path = join(dir, 'app.log')
+  const log = make({ dest: path, durability: 'data' })
+  log.reopen() // while opening: done once the file is open
+  await once(log, 'ready')
+  await once(log, 'ready')
+  for (let i = 0; i < 100; i++) log.write(line(i))
+  await log.flush()
+  renameSync(path, `${path}.1`)
+  for (let i = 100; i < 200; i++) log.write(line(i))
+  // The batch with lines 100..199 is in flight (it started in the writer's
+  // immediate, queued before this one); the reopen waits for it.
+  await new Promise((resolve) => setImmediate(resolve))
+  log.reopen()
+  for (let i = 200; i < 300; i++) log.write(line(i))
+  await once(log, 'ready')
+  await log.flush()
+  t.equal(readFileSync(`${path}.1`, 'utf8'), lines(0, 200), 'the old file has what was written before')
+  t.equal(readFileSync(path, 'utf8'), lines(200, 300), 'the new file the rest')
+
+  // To another path; and one that cannot be opened: an 'error', and
+  // writing goes on to the file open before.
+  const other = join(dir, 'other.log')
+  log.reopen(other)
+  log.write('to other\n')
+  await once(log, 'ready')
+  const missing = join(dir, 'none', 'x.log')
+  log.reopen(missing)
+  const [error] = await once(log, 'error')
+  t.match(error, { code: 'ENOENT', syscall: 'open', path: missing })
+  log.write('still other\n')
+  log.end()
+  await closed(log)
+  t.equal(readFileSync(other, 'utf8'), 'to other\nstill other\n')
+  log.reopen()
+  t.pass('reopen after end does nothing')
+
+  t.throws(() => log.reopen(bad(42)), { code: 'ERR_INVALID_ARG_TYPE' })
+  const fd = openSync(join(dir, 'fd.log'), 'w')
+  const byFd = make({ fd })
+  t.throws(() => byFd.reopen(), { code: 'ERR_INVALID_STATE', message: /needs a path/ })
+  byFd.end()
+  await closed(byFd)
+  t.throws(() => fstatSync(fd), { code: 'EBADF' }, 'a given fd is closed by end()')
+})
+
+t.test(`backpressure: false above maxBufferedBytes, then 'drain' (${backend})`, async (t) => {
+  const path = join(scratchDir(t), 'bp.log')
+  const log = make({ dest: path, maxBufferedBytes: 1000 })
+  await once(log, 'ready')
+  let i = 0
+  while (log.write(line(i++)));
+  t.ok(i > 1 && i < 40, `false after ${i} lines`)
+  t.equal(log.write(line(i++)), false, 'still false, and kept')
+  let drains = 0
+  log.on('drain', () => drains++)
+  await once(log, 'drain')
+  // The writer's code drives everything else through 'drain', as pino's users do.
+  for (let round = 0; round < 20; round++) {
+    while (log.write(line(i++)));
+    await once(log, 'drain')
+  }
+  log.end()
+  await closed(log)
+  t.equal(readFileSync(path, 'utf8'), lines(0, i), 'every line, the refused-looking ones too')
+  t.ok(drains >= 21)
+})
+
+t.test(`maxLength drops, minLength waits, periodicFlush and flushInterval (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const dropPath = join(dir, 'drop.log')
+  const dropping = make({ dest: dropPath, maxLength: 10 })
+  const dropped: unknown[] = []
+  dropping.on('drop', (data) => dropped.push(data))
+  t.equal(dropping.write('12345\n'), true)
+  t.equal(dropping.write('1234567\n'), true, 'dropped, not a backpressure signal')
+  dropping.write('abc\n')
+  dropping.end()
+  await closed(dropping)
+  t.same(dropped, ['1234567\n'])
+  t.equal(readFileSync(dropPath, 'utf8'), '12345\nabc\n')
+
+  const minPath = join(dir, 'min.log')
+  const waiting = make({ dest: minPath, minLength: 1000 })
+  await once(waiting, 'ready')
+  waiting.write('short\n')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(readFileSync(minPath, 'utf8'), '', 'below minLength nothing is written')
+  await waiting.flush()
+  t.equal(readFileSync(minPath, 'utf8'), 'short\n', 'flush() writes it')
+  waiting.write('x'.repeat(1000) + '\n')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(readFileSync(minPath, 'utf8').length, 1007, 'at minLength it is written')
+  waiting.write('tail\n')
+  waiting.end()
+  await closed(waiting)
+  t.match(readFileSync(minPath, 'utf8'), /tail\n$/, 'end() writes the rest')
+
+  const periodicPath = join(dir, 'periodic.log')
+  const periodic = make({ dest: periodicPath, minLength: 1 << 20, periodicFlush: 20 })
+  periodic.write('soon\n')
+  while (readFileSync(periodicPath, { encoding: 'utf8', flag: 'a+' }) === '') {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  t.equal(readFileSync(periodicPath, 'utf8'), 'soon\n', 'periodicFlush wrote it')
+  periodic.end()
+  await closed(periodic)
+
+  const intervalPath = join(dir, 'interval.log')
+  const spaced = make({ dest: intervalPath, flushInterval: 30 })
+  spaced.write(line(0)) // before ready: the first batch is timed from the open
+  await spaced.flush()
+  const started = performance.now()
+  for (let round = 1; round < 4; round++) {
+    spaced.write(line(round))
+    await spaced.flush()
+  }
+  t.ok(performance.now() - started >= 55, 'batches at most every 30 ms')
+  // Lines arriving while a batch is in flight: the next waits its turn.
+  for (let i = 4; i < 3000; i++) {
+    spaced.write(line(i))
+    if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve))
+  }
+  spaced.end()
+  await closed(spaced)
+  t.equal(readFileSync(intervalPath, 'utf8'), lines(0, 3000))
+  // end() with a batch already scheduled.
+  const late = make({ dest: intervalPath, flushInterval: 10, append: false })
+  await once(late, 'ready')
+  late.write('late\n')
+  late.end()
+  await closed(late)
+  t.equal(readFileSync(intervalPath, 'utf8'), 'late\n')
+})
+
+t.test(`flushSync (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  for (const durability of ['none', 'data', 'full'] as const) {
+    const path = join(dir, `${durability}.log`)
+    const log = make({ dest: path, durability })
+    log.write('early\n')
+    t.throws(() => log.flushSync(), { code: 'ERR_INVALID_STATE', message: /not open/ }, 'before ready it throws')
+    await once(log, 'ready')
+    await log.flush()
+    log.write('now\n')
+    log.flushSync()
+    t.equal(readFileSync(path, 'utf8'), 'early\nnow\n', 'on disk when it returns')
+    // A batch in flight: flushSync writes what came after it, and does not
+    // wait for that batch (its lines may land before or after).
+    log.write('batch\n')
+    await new Promise((resolve) => setImmediate(resolve))
+    log.write('sync\n')
+    const flushed = log.flush()
+    log.flushSync()
+    await flushed
+    t.match(readFileSync(path, 'utf8'), /^early\nnow\n(batch\nsync\n|sync\nbatch\n)$/)
+    // More pieces than one write takes.
+    for (let i = 0; i < 1500; i++) log.write(Buffer.from(`${i},`))
+    log.flushSync()
+    t.match(readFileSync(path, 'utf8'), /,1499,$/)
+    log.end()
+    await closed(log)
+  }
+})
+
+t.test(`flushSync takes over a batch still queued in the engine (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const path = join(dir, 'queued.log')
+  const log = make({ dest: path, durability: 'data' })
+  await once(log, 'ready')
+  // Four opens of FIFOs with no writer block libuv's four pool threads: a
+  // batch that goes to the pool (posix, threadpool engines) waits queued.
+  const fifos = [0, 1, 2, 3].map((i) => join(dir, `fifo${i}`))
+  for (const fifo of fifos) spawnSync('mkfifo', [fifo])
+  const blocked = fifos.map((fifo) => new Promise<number>((resolve) => open(fifo, 'r', (_, fd) => resolve(fd))))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  log.write('batch\n')
+  await new Promise((resolve) => setImmediate(resolve)) // the batch is submitted
+  log.write('sync\n')
+  const flushed = log.flush()
+  log.flushSync()
+  const text = readFileSync(path, 'utf8')
+  if (backend === 'io_uring') {
+    t.match(text, /^(batch\nsync\n|sync\n(batch\n)?)$/, 'io_uring: the batch may be running already')
+  } else {
+    t.equal(text, 'batch\nsync\n', 'the queued batch was canceled and written first')
+  }
+  for (const fifo of fifos) closeSync(openSync(fifo, 'w'))
+  for (const fd of await Promise.all(blocked)) closeSync(fd)
+  await flushed
+  t.match(readFileSync(path, 'utf8'), /^(batch\nsync\n|sync\nbatch\n)$/, 'each line once')
+  log.write('after\n')
+  log.end()
+  await closed(log)
+  t.match(readFileSync(path, 'utf8'), /after\n$/)
+})
+
+t.test(`a descriptor that cannot be synced: durability is a no-op (${backend})`, async (t) => {
+  for (const durability of ['data', 'full'] as const) {
+    const log = make({ dest: '/dev/null', durability })
+    log.write('gone\n')
+    await log.flush()
+    log.write('gone\n')
+    log.flushSync()
+    log.end()
+    await closed(log)
+    t.pass(durability)
+  }
+})
+
+t.test(`end, finish, close; write after end; destroy (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const path = join(dir, 'end.log')
+  const log = make({ dest: path })
+  const events: string[] = []
+  for (const name of ['ready', 'finish', 'close']) log.on(name, () => events.push(name))
+  t.throws(() => log.write(bad(42)), { code: 'ERR_INVALID_ARG_TYPE', message: /"chunk" argument must be of type string/ })
+  log.write('one\n')
+  let called = 0
+  t.equal(log.end(() => called++), log)
+  t.equal(log.writable, false)
+  log.end(() => called++)
+  t.equal(log.write('late\n'), false)
+  const [error] = await once(log, 'error')
+  t.match(error, { code: 'ERR_STREAM_WRITE_AFTER_END' })
+  await closed(log)
+  t.same(events, ['ready', 'finish', 'close'])
+  t.equal(called, 2)
+  t.equal(readFileSync(path, 'utf8'), 'one\n')
+  await log.flush()
+  const afterClose = await new Promise((resolve) => log.end(resolve))
+  t.equal(afterClose, undefined, 'end(cb) after close: cb at once')
+
+  // destroy: pending lines dropped, flushes waiting rejected, 'close'.
+  const gone = join(dir, 'destroyed.log')
+  const destroyed = make({ dest: gone })
+  await once(destroyed, 'ready')
+  destroyed.write('in flight\n')
+  await new Promise((resolve) => setImmediate(resolve))
+  destroyed.write('pending\n')
+  const flushed = destroyed.flush()
+  const ended = new Promise((resolve) => destroyed.end(resolve))
+  const flushedCb = new Promise((resolve) => { void destroyed.flush(resolve) })
+  t.equal(destroyed.destroy(), destroyed)
+  destroyed.destroy()
+  await t.rejects(flushed, { code: 'ERR_STREAM_DESTROYED' })
+  t.match(await ended, { code: 'ERR_STREAM_DESTROYED' })
+  t.match(await flushedCb, { code: 'ERR_STREAM_DESTROYED' })
+  await closed(destroyed)
+  t.equal(destroyed.write('after\n'), false, 'dropped after destroy, no error')
+  t.equal(readFileSync(gone, 'utf8'), 'in flight\n', 'the batch in flight finished; nothing after it')
+
+  // Destroyed while opening, and when idle.
+  const opening = make({ dest: join(dir, 'opening.log') })
+  opening.write('x\n')
+  opening.destroy()
+  await closed(opening)
+  const idle = make({ dest: join(dir, 'idle.log') })
+  await once(idle, 'ready')
+  idle.destroy()
+  await closed(idle)
+  t.equal(readFileSync(join(dir, 'idle.log'), 'utf8'), '')
+
+  // flush(cb) when all is well: cb() with no error.
+  const ok = make({ dest: join(dir, 'ok.log') })
+  ok.write('fine\n')
+  t.equal(await new Promise((resolve) => { void ok.flush(resolve) }), undefined)
+  ok.end()
+  await closed(ok)
+})
+
+t.test(`given descriptors: fd or dest, stderr stays open (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const fd = openSync(join(dir, 'fd.log'), 'a')
+  const log = make({ dest: fd })
+  await once(log, 'ready')
+  log.write('by fd\n')
+  log.end()
+  await closed(log)
+  t.equal(readFileSync(join(dir, 'fd.log'), 'utf8'), 'by fd\n')
+  t.throws(() => fstatSync(fd), { code: 'EBADF' })
+
+  const path = join(dir, 'named.log')
+  const named = make({ fd: path, dest: path })
+  named.write('fd names a path too\n')
+  named.end()
+  await closed(named)
+  t.equal(readFileSync(path, 'utf8'), 'fd names a path too\n')
+
+  const stderr = make({ dest: 2 })
+  stderr.write(`# LogWriter on stderr (${backend})\n`)
+  stderr.end()
+  await closed(stderr)
+  t.ok(fstatSync(2), 'stderr is still open')
+
+  const viaFd = make({ fd: openSync(join(dir, 'via.log'), 'w') })
+  viaFd.write('sonic-boom style\n')
+  viaFd.end()
+  await closed(viaFd)
+  t.equal(readFileSync(join(dir, 'via.log'), 'utf8'), 'sonic-boom style\n')
+
+  const out = await runChild({ mode: 'stdout', dest: '', lines: 500 })
+  t.equal(out.code, 0, out.stderr)
+  t.equal(out.stdout, lines(0, 500) + 'still open\n', 'fd 1 written, and not closed by end()')
+})
+
+t.test(`a full disk: 'error' with ENOSPC, earlier lines intact (${backend})`, async (t) => {
+  const full = fullDisk(t)
+  if (full === undefined) return
+  const path = join(full, 'app.log')
+  const log = make({ dest: path, durability: 'data' })
+  const early = lines(0, 2000)
+  log.write(early)
+  await log.flush()
+  const errors: unknown[] = []
+  log.on('error', (error) => errors.push(error))
+  for (let i = 0; i < 30000; i++) log.write(line(i))
+  await t.rejects(log.flush(), { code: 'ENOSPC', syscall: 'write', path, message: `ENOSPC: no space left on device, write '${path}'` })
+  await closed(log)
+  t.equal(errors.length, 1)
+  t.match(errors[0], { code: 'ENOSPC', errno: -28 })
+  t.equal(readFileSync(path, 'utf8').slice(0, early.length), early, 'what was flushed before is intact')
+
+  // flushSync meets it too, as a throw.
+  const other = make({ dest: join(full, 'sync.log') })
+  await once(other, 'ready')
+  other.write('x'.repeat(2 << 20))
+  t.throws(() => other.flushSync(), { code: 'ENOSPC', syscall: 'write' })
+  other.destroy()
+  await closed(other)
+})
+
+t.test(`a full pipe (EAGAIN) is waited for, not an error (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const fifo = join(dir, 'fifo')
+  spawnSync('mkfifo', [fifo])
+  const out = join(dir, 'out')
+  // Holds a reader open so that the non-blocking open for writing works.
+  const holder = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
+  t.teardown(() => closeSync(holder))
+  for (const how of ['async', 'sync']) {
+    const fd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK)
+    // A reader that starts late: the pipe (64 KiB) is full long before.
+    const reader = spawn('sh', ['-c', `sleep 0.3; cat ${fifo} > ${out}`])
+    const log = make({ fd })
+    const data = lines(0, 20000)
+    log.write(data)
+    if (how === 'sync') log.flushSync()
+    await log.flush()
+    log.end()
+    await closed(log)
+    await once(reader, 'close')
+    t.equal(readFileSync(out, 'utf8'), data, how)
+  }
+})
+
+t.test(`pending lines are written at exit (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const ready = join(dir, 'ready.log')
+  t.equal((await runChild({ mode: 'exit-ready', dest: ready, lines: 3000 })).code, 0)
+  t.equal(readFileSync(ready, 'utf8'), lines(0, 3000), 'after ready: every line')
+
+  const opening = join(dir, 'sub', 'opening.log')
+  t.equal((await runChild({ mode: 'exit-opening', dest: opening, lines: 500, mkdir: true })).code, 0)
+  t.equal(readFileSync(opening, 'utf8'), lines(0, 500), 'still opening: opened again, synchronously')
+
+  const truncating = join(dir, 'truncating.log')
+  writeFileSync(truncating, 'old\n')
+  t.equal((await runChild({ mode: 'exit-opening', dest: truncating, lines: 10, append: false })).code, 0)
+  t.not(readFileSync(truncating, 'utf8'), lines(0, 10) + lines(0, 10), 'append: false, still opening: never written twice')
+
+  const inflight = join(dir, 'inflight.log')
+  const run = await runChild({ mode: 'exit-inflight', dest: inflight })
+  t.equal(run.code, 0, run.stderr)
+  const text = readFileSync(inflight, 'utf8')
+  t.ok(text.includes(lines(1000, 2000)), 'the lines not yet handed to the engine, in order')
+  t.ok(!text.includes(line(999) + line(999)), 'nothing written twice')
+  t.equal(readFileSync(`${inflight}.idle`, 'utf8'), 'idle\n')
+  t.equal(readFileSync(`${inflight}.quiet`, 'utf8'), 'quiet\n', 'a batch in flight at exit is written once')
+
+  const missing = join(dir, 'none', 'x.log')
+  const failed = await runChild({ mode: 'exit-error', dest: missing })
+  t.equal(failed.code, 0)
+  t.match(failed.stderr, /error ENOENT open/, 'a failure at exit goes to the error listeners')
+  t.equal(existsSync(missing), false)
+})
+
+interface Row {
+  name: string
+  options: unknown
+  code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE'
+  message: RegExp
+}
+
+t.test(`bad options throw at once (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const dest = join(dir, 'never.log')
+  const rows: Row[] = [
+    { name: 'no options', options: undefined, code: 'ERR_INVALID_ARG_TYPE', message: /"options" argument must be of type object/ },
+    { name: 'no dest', options: {}, code: 'ERR_INVALID_ARG_TYPE', message: /"options.dest" property must be of type string or number/ },
+    { name: 'dest an object', options: { dest: {} }, code: 'ERR_INVALID_ARG_TYPE', message: /options.dest/ },
+    { name: 'dest with a null byte', options: { dest: 'a\u0000b' }, code: 'ERR_INVALID_ARG_VALUE', message: /without null bytes/ },
+    { name: 'fd with a null byte', options: { fd: 'a\u0000b' }, code: 'ERR_INVALID_ARG_VALUE', message: /options.fd/ },
+    { name: 'negative fd', options: { fd: -1 }, code: 'ERR_OUT_OF_RANGE', message: /"options.fd" is out of range/ },
+    { name: 'fractional dest', options: { dest: 1.5 }, code: 'ERR_OUT_OF_RANGE', message: /"options.dest" is out of range/ },
+    { name: 'fd and dest differ', options: { fd: 3, dest }, code: 'ERR_INVALID_ARG_VALUE', message: /different destinations/ },
+    { name: 'append not boolean', options: { dest, append: 'yes' }, code: 'ERR_INVALID_ARG_TYPE', message: /"options.append" property must be of type boolean/ },
+    { name: 'mkdir not boolean', options: { dest, mkdir: 1 }, code: 'ERR_INVALID_ARG_TYPE', message: /options.mkdir/ },
+    { name: 'fsync not boolean', options: { dest, fsync: 'true' }, code: 'ERR_INVALID_ARG_TYPE', message: /options.fsync/ },
+    { name: 'sync not boolean', options: { dest, sync: 1 }, code: 'ERR_INVALID_ARG_TYPE', message: /options.sync/ },
+    { name: 'sync: true', options: { dest, sync: true }, code: 'ERR_INVALID_ARG_VALUE', message: /options.sync' is not supported/ },
+    { name: 'unknown durability', options: { dest, durability: 'fsync' }, code: 'ERR_INVALID_ARG_VALUE', message: /must be one of 'none', 'data', 'full'/ },
+    { name: 'fsync with another durability', options: { dest, fsync: true, durability: 'data' }, code: 'ERR_INVALID_ARG_VALUE', message: /means durability 'full', not 'data'/ },
+    { name: 'mode a string', options: { dest, mode: '644' }, code: 'ERR_INVALID_ARG_TYPE', message: /options.mode/ },
+    { name: 'mode too big', options: { dest, mode: 0o10000 }, code: 'ERR_OUT_OF_RANGE', message: /options.mode/ },
+    { name: 'maxBufferedBytes 0', options: { dest, maxBufferedBytes: 0 }, code: 'ERR_OUT_OF_RANGE', message: /"options.maxBufferedBytes" is out of range. It must be >= 1/ },
+    { name: 'flushInterval negative', options: { dest, flushInterval: -1 }, code: 'ERR_OUT_OF_RANGE', message: /options.flushInterval/ },
+    { name: 'minLength fractional', options: { dest, minLength: 0.5 }, code: 'ERR_OUT_OF_RANGE', message: /options.minLength/ },
+    { name: 'maxLength a string', options: { dest, maxLength: '1' }, code: 'ERR_INVALID_ARG_TYPE', message: /options.maxLength/ },
+    { name: 'periodicFlush NaN', options: { dest, periodicFlush: NaN }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ }
+  ]
+  for (const row of rows) {
+    t.throws(() => new LogWriter(bad(row.options)), { code: row.code, message: row.message }, row.name)
+  }
+  t.equal(existsSync(dest), false, 'nothing was opened')
+  // Good ones that look odd: fsync: true is durability 'full'; fsync: false and sync: false are accepted.
+  for (const options of [{ fsync: true }, { fsync: true, durability: 'full' }, { fsync: false, durability: 'data' }, { sync: false }]) {
+    const log = make({ dest, ...options } as LogWriterOptions)
+    log.write('ok\n')
+    log.end()
+    await closed(log)
+  }
+  t.equal(readFileSync(dest, 'utf8'), 'ok\n'.repeat(4))
+  // Method arguments.
+  const log = make({ dest })
+  t.throws(() => log.flush(bad('no')), { code: 'ERR_INVALID_ARG_TYPE', message: /"cb" argument must be of type function/ })
+  t.throws(() => log.end(bad(1)), { code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => log.reopen(bad('a\u0000')), { code: 'ERR_INVALID_ARG_VALUE' })
+  log.end()
+  await closed(log)
+  mkdirSync(join(dir, 'unused'))
+})
