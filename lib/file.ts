@@ -161,12 +161,13 @@ function byteLength (views: Uint8Array[]): number {
   return views.reduce((sum, view) => sum + view.byteLength, 0)
 }
 
-/** `views` without their first `count` bytes. */
-function skipBytes (views: Uint8Array[], count: number): Uint8Array[] {
+/** `views` without their first `count` bytes (a new array; the views are not copied). */
+export function skipBytes<T extends Uint8Array> (views: T[], count: number): T[] {
   let i = 0
   while (i < views.length && count >= views[i].byteLength) count -= views[i++].byteLength
   const rest = views.slice(i)
-  if (count > 0) rest[0] = rest[0].subarray(count)
+  // subarray() of a Buffer is a Buffer, of a Uint8Array a Uint8Array.
+  if (count > 0) rest[0] = rest[0].subarray(count) as T
   return rest
 }
 

@@ -15,6 +15,7 @@ import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
 import { native } from './binding'
 import { engine, opcodes } from './engine'
+import { skipBytes } from './file'
 import {
   invalidArgType, invalidArgValue, invalidState, systemError, validateFd, validateInteger, validateObject, validatePath
 } from './errors'
@@ -73,15 +74,6 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
 function delay (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** `views` without their first `count` bytes (a new array). */
-function skipBytes (views: Buffer[], count: number): Buffer[] {
-  let i = 0
-  while (i < views.length && count >= views[i].byteLength) count -= views[i++].byteLength
-  const rest = views.slice(i)
-  if (count > 0) rest[0] = rest[0].subarray(count)
-  return rest
 }
 
 /** Rethrows `error` unless it has this code. */

@@ -47,3 +47,11 @@ export function fullDisk (t: Test): string | undefined {
   })
   return dir
 }
+
+/** The n-th line the LogWriter tests write, and lines [from, to) together. */
+export const logLine = (i: number): string => `line ${i} ${'x'.repeat(i % 50)}\n`
+export function logLines (from: number, to: number): string {
+  let text = ''
+  for (let i = from; i < to; i++) text += logLine(i)
+  return text
+}

@@ -11,15 +11,9 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { LogWriter } from '../lib/index'
 import type { LogWriterOptions } from '../lib/index'
-import { backend, fullDisk, scratchDir } from './helpers'
+import { backend, fullDisk, logLine, logLines, scratchDir } from './helpers'
 
 const child = join(__dirname, 'fixtures', 'log_child.ts')
-const line = (i: number): string => `line ${i} ${'x'.repeat(i % 50)}\n`
-const lines = (from: number, to: number): string => {
-  let text = ''
-  for (let i = from; i < to; i++) text += line(i)
-  return text
-}
 
 // Passes a deliberately ill-typed value past the compiler.
 function bad (value: unknown): never {
@@ -83,8 +77,8 @@ t.test(`strings, Buffers and typed arrays; one batch or several (${backend})`, a
   await log.flush()
   t.pass('flush with nothing pending resolves')
   // Several MiB in one turn: many pieces, one writev.
-  const big = lines(0, 60000)
-  for (let i = 0; i < 60000; i++) log.write(line(i))
+  const big = logLines(0, 60000)
+  for (let i = 0; i < 60000; i++) log.write(logLine(i))
   // More pieces than one writev takes (IOV_MAX): more than one batch.
   const small: Buffer[] = []
   for (let i = 0; i < 1500; i++) {
@@ -160,19 +154,19 @@ t.test(`rotation: rename, then reopen() (${backend})`, async (t) => {
   log.reopen() // while opening: done once the file is open
   await once(log, 'ready')
   await once(log, 'ready')
-  for (let i = 0; i < 100; i++) log.write(line(i))
+  for (let i = 0; i < 100; i++) log.write(logLine(i))
   await log.flush()
   renameSync(path, `${path}.1`)
-  for (let i = 100; i < 200; i++) log.write(line(i))
+  for (let i = 100; i < 200; i++) log.write(logLine(i))
   // The batch with lines 100..199 is in flight (it started in the writer's
   // immediate, queued before this one); the reopen waits for it.
   await new Promise((resolve) => setImmediate(resolve))
   log.reopen()
-  for (let i = 200; i < 300; i++) log.write(line(i))
+  for (let i = 200; i < 300; i++) log.write(logLine(i))
   await once(log, 'ready')
   await log.flush()
-  t.equal(readFileSync(`${path}.1`, 'utf8'), lines(0, 200), 'the old file has what was written before')
-  t.equal(readFileSync(path, 'utf8'), lines(200, 300), 'the new file the rest')
+  t.equal(readFileSync(`${path}.1`, 'utf8'), logLines(0, 200), 'the old file has what was written before')
+  t.equal(readFileSync(path, 'utf8'), logLines(200, 300), 'the new file the rest')
 
   // To another path; and one that cannot be opened: an 'error', and
   // writing goes on to the file open before.
@@ -205,20 +199,20 @@ t.test(`backpressure: false above maxBufferedBytes, then 'drain' (${backend})`, 
   const log = make({ dest: path, maxBufferedBytes: 1000 })
   await once(log, 'ready')
   let i = 0
-  while (log.write(line(i++)));
+  while (log.write(logLine(i++)));
   t.ok(i > 1 && i < 40, `false after ${i} lines`)
-  t.equal(log.write(line(i++)), false, 'still false, and kept')
+  t.equal(log.write(logLine(i++)), false, 'still false, and kept')
   let drains = 0
   log.on('drain', () => drains++)
   await once(log, 'drain')
   // The writer's code drives everything else through 'drain', as pino's users do.
   for (let round = 0; round < 20; round++) {
-    while (log.write(line(i++)));
+    while (log.write(logLine(i++)));
     await once(log, 'drain')
   }
   log.end()
   await closed(log)
-  t.equal(readFileSync(path, 'utf8'), lines(0, i), 'every line, the refused-looking ones too')
+  t.equal(readFileSync(path, 'utf8'), logLines(0, i), 'every line, the refused-looking ones too')
   t.ok(drains >= 21)
 })
 
@@ -264,22 +258,22 @@ t.test(`maxLength drops, minLength waits, periodicFlush and flushInterval (${bac
 
   const intervalPath = join(dir, 'interval.log')
   const spaced = make({ dest: intervalPath, flushInterval: 30 })
-  spaced.write(line(0)) // before ready: the first batch is timed from the open
+  spaced.write(logLine(0)) // before ready: the first batch is timed from the open
   await spaced.flush()
   const started = performance.now()
   for (let round = 1; round < 4; round++) {
-    spaced.write(line(round))
+    spaced.write(logLine(round))
     await spaced.flush()
   }
   t.ok(performance.now() - started >= 55, 'batches at most every 30 ms')
   // Lines arriving while a batch is in flight: the next waits its turn.
   for (let i = 4; i < 3000; i++) {
-    spaced.write(line(i))
+    spaced.write(logLine(i))
     if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve))
   }
   spaced.end()
   await closed(spaced)
-  t.equal(readFileSync(intervalPath, 'utf8'), lines(0, 3000))
+  t.equal(readFileSync(intervalPath, 'utf8'), logLines(0, 3000))
   // end() with a batch already scheduled.
   const late = make({ dest: intervalPath, flushInterval: 10, append: false })
   await once(late, 'ready')
@@ -457,7 +451,7 @@ t.test(`given descriptors: fd or dest, stderr stays open (${backend})`, async (t
 
   const out = await runChild({ mode: 'stdout', dest: '', lines: 500 })
   t.equal(out.code, 0, out.stderr)
-  t.equal(out.stdout, lines(0, 500) + 'still open\n', 'fd 1 written, and not closed by end()')
+  t.equal(out.stdout, logLines(0, 500) + 'still open\n', 'fd 1 written, and not closed by end()')
 })
 
 t.test(`a full disk: 'error' with ENOSPC, earlier lines intact (${backend})`, async (t) => {
@@ -465,12 +459,12 @@ t.test(`a full disk: 'error' with ENOSPC, earlier lines intact (${backend})`, as
   if (full === undefined) return
   const path = join(full, 'app.log')
   const log = make({ dest: path, durability: 'data' })
-  const early = lines(0, 2000)
+  const early = logLines(0, 2000)
   log.write(early)
   await log.flush()
   const errors: unknown[] = []
   log.on('error', (error) => errors.push(error))
-  for (let i = 0; i < 30000; i++) log.write(line(i))
+  for (let i = 0; i < 30000; i++) log.write(logLine(i))
   await t.rejects(log.flush(), { code: 'ENOSPC', syscall: 'write', path, message: `ENOSPC: no space left on device, write '${path}'` })
   await closed(log)
   t.equal(errors.length, 1)
@@ -499,7 +493,7 @@ t.test(`a full pipe (EAGAIN) is waited for, not an error (${backend})`, async (t
     // A reader that starts late: the pipe (64 KiB) is full long before.
     const reader = spawn('sh', ['-c', `sleep 0.3; cat ${fifo} > ${out}`])
     const log = make({ fd })
-    const data = lines(0, 20000)
+    const data = logLines(0, 20000)
     log.write(data)
     if (how === 'sync') log.flushSync()
     await log.flush()
@@ -514,23 +508,23 @@ t.test(`pending lines are written at exit (${backend})`, async (t) => {
   const dir = scratchDir(t)
   const ready = join(dir, 'ready.log')
   t.equal((await runChild({ mode: 'exit-ready', dest: ready, lines: 3000 })).code, 0)
-  t.equal(readFileSync(ready, 'utf8'), lines(0, 3000), 'after ready: every line')
+  t.equal(readFileSync(ready, 'utf8'), logLines(0, 3000), 'after ready: every line')
 
   const opening = join(dir, 'sub', 'opening.log')
   t.equal((await runChild({ mode: 'exit-opening', dest: opening, lines: 500, mkdir: true })).code, 0)
-  t.equal(readFileSync(opening, 'utf8'), lines(0, 500), 'still opening: opened again, synchronously')
+  t.equal(readFileSync(opening, 'utf8'), logLines(0, 500), 'still opening: opened again, synchronously')
 
   const truncating = join(dir, 'truncating.log')
   writeFileSync(truncating, 'old\n')
   t.equal((await runChild({ mode: 'exit-opening', dest: truncating, lines: 10, append: false })).code, 0)
-  t.not(readFileSync(truncating, 'utf8'), lines(0, 10) + lines(0, 10), 'append: false, still opening: never written twice')
+  t.not(readFileSync(truncating, 'utf8'), logLines(0, 10) + logLines(0, 10), 'append: false, still opening: never written twice')
 
   const inflight = join(dir, 'inflight.log')
   const run = await runChild({ mode: 'exit-inflight', dest: inflight })
   t.equal(run.code, 0, run.stderr)
   const text = readFileSync(inflight, 'utf8')
-  t.ok(text.includes(lines(1000, 2000)), 'the lines not yet handed to the engine, in order')
-  t.ok(!text.includes(line(999) + line(999)), 'nothing written twice')
+  t.ok(text.includes(logLines(1000, 2000)), 'the lines not yet handed to the engine, in order')
+  t.ok(!text.includes(logLine(999) + logLine(999)), 'nothing written twice')
   t.equal(readFileSync(`${inflight}.idle`, 'utf8'), 'idle\n')
   t.equal(readFileSync(`${inflight}.quiet`, 'utf8'), 'quiet\n', 'a batch in flight at exit is written once')
 

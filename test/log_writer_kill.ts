@@ -5,15 +5,9 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { backend, scratchDir } from './helpers'
+import { backend, logLine, logLines, scratchDir } from './helpers'
 
 const child = join(__dirname, 'fixtures', 'log_child.ts')
-const line = (i: number): string => `line ${i} ${'x'.repeat(i % 50)}\n`
-const lines = (from: number, to: number): string => {
-  let text = ''
-  for (let i = from; i < to; i++) text += line(i)
-  return text
-}
 
 t.test(`lines a resolved flush() acknowledged survive SIGKILL (${backend})`, async (t) => {
   const dir = scratchDir(t)
@@ -38,7 +32,7 @@ t.test(`lines a resolved flush() acknowledged survive SIGKILL (${backend})`, asy
     const acks = readFileSync(`${path}.acks`, 'utf8')
     const acked = Math.max(0, ...[...acks.matchAll(/acked (\d+)/g)].map((m) => Number(m[1])))
     const text = readFileSync(path, 'utf8')
-    const expected = lines(0, acked)
+    const expected = logLines(0, acked)
     if (text.slice(0, expected.length) !== expected) {
       t.fail(`trial ${trial}: the first ${acked} lines are not all there`)
     }
