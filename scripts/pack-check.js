@@ -132,7 +132,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { AIO, ControlBlock, open } from 'posix-aio'
+import { AIO, ControlBlock, LogWriter, open } from 'posix-aio'
 
 assert.match(import.meta.resolve('posix-aio'), /\\/node_modules\\/posix-aio\\/index\\.mjs$/)
 const dir = process.argv[2]
@@ -151,6 +151,15 @@ const buffer = Buffer.alloc(4)
 assert.equal(await AIO.read(new ControlBlock({ fd: fh.fd, buffer, offset: 6 })), 4)
 assert.equal(buffer.toString(), 'from')
 await fh.close()
+
+// LogWriter: lines written, flushed durably, ended
+const logPath = join(dir, 'esm.log')
+const logger = new LogWriter({ dest: logPath, durability: 'data' })
+logger.write('one\\n')
+logger.write(Buffer.from('two\\n'))
+await logger.flush()
+assert.equal(readFileSync(logPath, 'utf8'), 'one\\ntwo\\n')
+await new Promise((resolve) => logger.end(resolve))
 
 // One module instance and one engine behind both entries
 const cjs = createRequire(import.meta.url)('posix-aio')
@@ -216,8 +225,8 @@ for (const script of ['esm.mjs', 'cjs.cjs']) {
 // ESM (.mts: "import" types, index.d.mts). The @ts-expect-error lines fail
 // the check if the types were too loose (any) to catch a mistake.
 const typed = `
-import { AIO, ControlBlock, open } from 'posix-aio'
-import type { AioFileHandle, AioStats, ReadResult } from 'posix-aio'
+import { AIO, ControlBlock, LogWriter, open } from 'posix-aio'
+import type { AioFileHandle, AioStats, LogWriterOptions, ReadResult } from 'posix-aio'
 
 export async function check (path: string): Promise<number> {
   const fh: AioFileHandle = await open(path, 'w+')
@@ -230,10 +239,17 @@ export async function check (path: string): Promise<number> {
   const bytes: number = read.bytesRead
   const written: Record<string, number> = await AIO.write({ [path]: 'x' }, { sync: 'data' })
   const stats: AioStats = AIO.stats()
+  const options: LogWriterOptions = { dest: path + '.log', durability: 'full' }
+  const log = new LogWriter(options)
+  const accepted: boolean = log.write('line\\n')
+  await log.flush()
+  // @ts-expect-error durability is 'none' | 'data' | 'full'
+  new LogWriter({ dest: path, durability: 'always' })
+  log.end()
   // @ts-expect-error open() takes a path, not a number
   await open(42)
   await fh.close()
-  return done[0] + bytes + written[path] + stats.submitted
+  return done[0] + bytes + written[path] + stats.submitted + (accepted ? 1 : 0)
 }
 `
 fs.writeFileSync(path.join(app, 'typed.ts'), typed)
