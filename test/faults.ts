@@ -170,7 +170,7 @@ t.test(`the kernel or glibc refusing requests (EAGAIN/EBUSY): retried or surface
   execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(__dirname, 'fixtures', 'refuse_more.c'), '-ldl', '-lpthread'])
   const started = Date.now()
   const run = spawnSync(process.execPath, [...process.execArgv, join(__dirname, 'fixtures', 'refused.ts'), dir], {
-    env: { ...process.env, LD_PRELOAD: [process.env.LD_PRELOAD, shim].filter(Boolean).join(' '), REFUSE_EVERY: '3' },
+    env: { ...process.env, LD_PRELOAD: [process.env.LD_PRELOAD, shim].filter(Boolean).join(':'), REFUSE_EVERY: '3' },
     encoding: 'utf8',
     timeout: 60_000
   })
