@@ -37,7 +37,7 @@ t.test(`soak: ${OPS} ops, RSS and fds bounded (${backend})`, async (t) => {
   let warm: { rss: number, fds: number } | undefined
   let peak = 0
   const samples: string[] = []
-  const rss: number[] = [] // after warm-up
+  const rss: Array<[number, number]> = [] // [ops, bytes], after warm-up
   let round = 0
   while (ops < OPS) {
     // Most ops through reused blocks; every round also some fresh objects
@@ -55,10 +55,10 @@ t.test(`soak: ${OPS} ops, RSS and fds bounded (${backend})`, async (t) => {
     round++
     // The first tenth warms up (heap, glibc's threads and request pool).
     if (warm === undefined && ops >= OPS / 10) warm = sample()
-    if (round % 400 === 0) {
+    if (round % 200 === 0) {
       const now = sample()
       peak = Math.max(peak, now.rss)
-      if (warm !== undefined) rss.push(now.rss)
+      if (warm !== undefined) rss.push([ops, now.rss])
       samples.push(`${Math.round(ops / 1000)}k: ${(now.rss / MiB).toFixed(1)} MiB, ${now.fds} fds`)
     }
   }
@@ -71,12 +71,20 @@ t.test(`soak: ${OPS} ops, RSS and fds bounded (${backend})`, async (t) => {
   t.ok(after.submitted - before.submitted >= OPS, `${after.submitted - before.submitted} ops submitted`)
   t.equal(after.inFlight, 0)
   t.equal(end.fds, start.fds, `open fds: ${start.fds} before, ${end.fds} after`)
-  // Single samples swing by tens of MiB (V8's heap, glibc's arenas), so
-  // compare the mean of the last three samples with the first three after
-  // warm-up. A leak of 32 bytes per op would be 30 MiB over 1M ops.
-  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length
-  const growth = rss.length >= 6 ? (mean(rss.slice(-3)) - mean(rss.slice(0, 3))) / MiB : (end.rss - warm!.rss) / MiB
-  t.ok(growth < 32, `RSS growth after warm-up: ${growth.toFixed(1)} MiB (mean of the last 3 samples less the first 3)`)
+  // Single samples swing by tens of MiB (V8's heap, glibc's arenas), so the
+  // growth is the trend: a least-squares line through the samples after
+  // warm-up, over the ops they span. A leak of 32 bytes per op would be
+  // 30 MiB over 1M ops. The highest sample must stay near the warm one too.
+  let growth = (end.rss - warm!.rss) / MiB
+  if (rss.length >= 4) {
+    const n = rss.length
+    const mx = rss.reduce((a, [x]) => a + x, 0) / n
+    const my = rss.reduce((a, [, y]) => a + y, 0) / n
+    const slope = rss.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / rss.reduce((a, [x]) => a + (x - mx) ** 2, 0)
+    growth = slope * (rss[n - 1][0] - rss[0][0]) / MiB
+  }
+  t.ok(growth < 32, `RSS growth after warm-up: ${growth.toFixed(1)} MiB (trend of ${rss.length} samples)`)
+  t.ok(peak - warm!.rss < 128 * MiB, `RSS peak ${((peak - warm!.rss) / MiB).toFixed(1)} MiB above the warm-up sample`)
   t.comment(samples.join('; '))
   t.comment(`${ops} ops in ${took.toFixed(1)} s (${Math.round(ops / took)} ops/s); RSS ${(start.rss / MiB).toFixed(1)} MiB at start, ` +
     `${(warm!.rss / MiB).toFixed(1)} after warm-up, ${(end.rss / MiB).toFixed(1)} at end (growth ${growth.toFixed(1)} MiB, ` +
