@@ -50,9 +50,15 @@ export class Engine {
     this.#queued++
   }
 
-  /** Open, write, sync (0 none, 1 data, 2 full) and close a whole file as one op. */
-  queueWriteFile (path: string, flags: number, mode: number, data: Uint8Array, position: number, sync: number): void {
-    native.queueWriteFile(path, flags, mode, data, 0, data.byteLength, position, sync)
+  /**
+   * Open, write `data` from byte `start` on, sync (0 none, 1 data, 2 full)
+   * and close a whole file as one op. Never throws for a buffer detached
+   * since it was checked: that is a write of nothing.
+   */
+  queueWriteFile (path: string, flags: number, mode: number, data: Uint8Array, start: number, position: number,
+    sync: number): void {
+    const from = Math.min(start, data.byteLength)
+    native.queueWriteFile(path, flags, mode, data, from, data.byteLength - from, position, sync)
     this.#queued++
   }
 

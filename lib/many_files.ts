@@ -134,8 +134,12 @@ async function writeWhole (jobs: WriteJob[], flags: number, mode: number, positi
   sync: false | 'data' | 'full'): Promise<WriteJob[]> {
   const e = engine()
   const how = sync === false ? 0 : sync === 'data' ? 1 : 2
+  // Nothing here may throw between the first op queued and the submit: ops
+  // left queued would join the next batch submitted, and its results would
+  // go to the wrong calls. (job.data.subarray() throws once the buffer is
+  // detached, so the engine takes the whole view and a start.)
   for (const job of jobs) {
-    e.queueWriteFile(job.path, flags, mode, job.data.subarray(job.done), positioned ? job.done : -1, how)
+    e.queueWriteFile(job.path, flags, mode, job.data, job.done, positioned ? job.done : -1, how)
   }
   const results = await e.submit()
   return jobs.filter((job, i) => {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
@@ -218,10 +219,17 @@ class PosixEngine final : public Engine {
   }
 
  private:
+  // A chunk is finished by whichever of two parties comes second: the
+  // notification, and the submitting thread once lio_listio has returned
+  // and its error is recorded. glibc may notify before lio_listio returns
+  // (at once, from a new thread, when it could queue nothing: EAGAIN), so
+  // the notification alone could free the chunk under the submitter, or
+  // collect the ops before learning that they were never queued.
   struct Chunk {
     PosixEngine* engine;
     std::vector<Op*> ops;
     int submit_errno;
+    std::atomic<int> parties{2};
   };
 
 
@@ -257,10 +265,16 @@ class PosixEngine final : public Engine {
         errno != EIO) {
       chunk->submit_errno = errno;
     }
+    ChunkDone(chunk);
   }
 
   static void OnChunkDone(union sigval value) {
-    auto* chunk = static_cast<Chunk*>(value.sival_ptr);
+    ChunkDone(static_cast<Chunk*>(value.sival_ptr));
+  }
+
+  // Once from each party; the second collects and delivers the ops.
+  static void ChunkDone(Chunk* chunk) {
+    if (chunk->parties.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     PosixEngine* self = chunk->engine;
     std::vector<Op*> ops = std::move(chunk->ops);
     int submit_errno = chunk->submit_errno;

@@ -15,23 +15,7 @@ const { join } = require('node:path')
 
 const root = join(__dirname, '..')
 const tap = join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs')
-const ENGINES = ['io_uring', 'posix', 'threadpool']
-
-function works (engine) {
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('./dist').AIO.backend)"], {
-    cwd: root, env: { ...process.env, AIO_BACKEND: engine }, encoding: 'utf8'
-  })
-  return probe.status === 0 && probe.stdout === engine
-}
-
-const wanted = process.env.AIO_BACKEND ? [process.env.AIO_BACKEND] : ENGINES
-const engines = wanted.filter(works)
-const skipped = wanted.filter((engine) => !engines.includes(engine))
-if (skipped.length > 0) console.log(`# engines not available here: ${skipped.join(', ')}`)
-if (engines.length === 0) {
-  console.error('no engine works on this machine (is the addon built? run npm ci)')
-  process.exit(1)
-}
+const engines = require('./engines').engines(root)
 
 let passed = 0
 let failed = 0

@@ -17,6 +17,12 @@ function probe (env: Record<string, string | undefined>): { status: number | nul
   return { status: run.status, out: run.stdout, err: run.stderr }
 }
 
+// A shim after whatever is preloaded already (npm run test:asan preloads the
+// sanitizer runtimes, which must stay first).
+function preload (shim: string): string {
+  return [process.env.LD_PRELOAD, shim].filter(Boolean).join(':')
+}
+
 t.test(`AIO_BACKEND is honoured (this run: ${backend})`, async (t) => {
   t.equal(AIO.backend, process.env.AIO_BACKEND ?? AIO.backend)
   const available: string[] = []
@@ -53,9 +59,9 @@ t.test('io_uring refused by the kernel: silent fallback, or a clear error when f
 }, async (t) => {
   const shim = join(scratchDir(t), 'refuse_io_uring.so')
   execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(__dirname, 'fixtures', 'refuse_io_uring.c'), '-ldl'])
-  const unset = JSON.parse(probe({ AIO_BACKEND: '', LD_PRELOAD: shim }).out) as { backend: string }
+  const unset = JSON.parse(probe({ AIO_BACKEND: '', LD_PRELOAD: preload(shim) }).out) as { backend: string }
   t.equal(unset.backend, 'posix', 'the next engine takes over, silently')
-  const forced = JSON.parse(probe({ AIO_BACKEND: 'io_uring', LD_PRELOAD: shim }).out) as { code: string, message: string }
+  const forced = JSON.parse(probe({ AIO_BACKEND: 'io_uring', LD_PRELOAD: preload(shim) }).out) as { code: string, message: string }
   t.equal(forced.code, 'ERR_AIO_BACKEND_UNAVAILABLE')
   t.match(forced.message, 'io_uring_setup: Operation not permitted')
 })

@@ -147,6 +147,24 @@ t.test(`more files than one round (${backend})`, async (t) => {
   t.ok(Object.entries(files).every(([p, v]) => back[p].toString() === v))
 })
 
+// A detached view used to throw halfway through queueing (subarray()), leaving
+// the files before it queued; the next batch submitted then took their
+// results as its own (an open's fd from a write's byte count: fd 1 was
+// read and then closed).
+t.test(`a detached view among the files disturbs no other call (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const detached = new Uint8Array(8)
+  structuredClone(detached.buffer, { transfer: [detached.buffer] })
+  const [a, b, c] = ['a', 'b', 'c'].map((name) => join(dir, name))
+  writeFileSync(c, 'see')
+  const written = AIO.write({ [a]: 'one', [b]: detached })
+  const read = AIO.read([c])
+  t.same(await written, { [a]: 3, [b]: 0 }, 'a detached view is a write of nothing, as its length says')
+  t.same(Object.fromEntries(Object.entries(await read).map(([p, v]) => [p, v.toString()])), { [c]: 'see' })
+  t.equal(readFileSync(a, 'utf8'), 'one')
+  t.equal(readFileSync(b, 'utf8'), '')
+})
+
 t.test(`a full disk: ENOSPC for that file, the others intact (${backend})`, async (t) => {
   const full = fullDisk(t)
   if (full === undefined) return

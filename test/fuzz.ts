@@ -1,0 +1,314 @@
+// Property-based fuzzing (fast-check) of every public call's arguments.
+// Each run makes a handful of random calls in one tick (so they share
+// batches and race each other), waits for all of them, then checks:
+// - nothing threw or rejected with anything but an Error;
+// - the guard bytes around every buffer view handed out are untouched (the
+//   views are windows into larger ArrayBuffers, like buffer.subarray());
+// - nothing is left in flight.
+// The process not crashing is the rest of the property.
+//
+// Values are hostile, but never dangerous to the machine running the test:
+// descriptors are our own files or ones that cannot be open, paths stay in
+// a scratch directory, and sizes stay small where a valid one would be
+// allocated (a valid 2 GiB length is not a bug to find, just slow).
+import t from 'tap'
+import fc from 'fast-check'
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { inspect } from 'node:util'
+import { AIO, AioFileHandle, alignedBuffer, ControlBlock, open } from '../lib/index'
+import { backend, scratchDir } from './helpers'
+
+const CALLS = Number(process.env.FUZZ_CALLS ?? 20_000)
+const PER_RUN = 10
+const GUARD = 16
+const GUARD_BYTE = 0xa5
+
+interface Ctx {
+  fd: number
+  roFd: number
+  dir: string
+  /** Files a file handle may open (and truncate, and write far into). */
+  handlePaths: string[]
+  /** Files the many-files calls read and write; always small. */
+  filePaths: string[]
+  blocks: ControlBlock[]
+  handles: AioFileHandle[]
+  views: Array<{ bytes: Uint8Array, start: number, length: number }>
+  /** Calls whose promise has not settled yet (named in a stall report). */
+  open: Array<{ name: string, args: unknown[], done: boolean }>
+  /** The arguments of the last call made. */
+  args: unknown[]
+}
+
+// A value made fresh for each call from the context.
+type V = (c: Ctx) => unknown
+
+const konst = (value: unknown): V => () => value
+/** An arbitrary of exactly this value. */
+const just = (value: unknown): fc.Arbitrary<V> => fc.constant(konst(value))
+
+// Invalid or edge values of every type. No valid number that would make a
+// large allocation (2 ** 31 - 1 as a length is valid and merely slow).
+const edge = fc.constantFrom<unknown>(undefined, null, NaN, Infinity, -Infinity, -0, 0, -1, 1.5, -1.5,
+  2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 64, '', '0', '8', 'abc', 'hex',
+  true, false, [], [1], {}, Symbol.for('fuzz'), 1n, -1n, () => 1, new Date(0), /x/, new Map(),
+  Object.create(null), new Proxy({}, {}), new ArrayBuffer(8), new SharedArrayBuffer(8))
+// Plain objects with a few keys. Never random keys: an object passed where
+// AIO.write takes { path: data } writes its keys as paths, and a random key
+// may be absolute. (Relative ones land in the scratch directory: the test
+// runs there.)
+const objectArb = fc.dictionary(fc.constantFrom('fd', 'buffer', 'offset', 'length', 'position', 'x'),
+  fc.oneof(edge, fc.integer({ min: -2, max: 64 })), { maxKeys: 3 })
+const junk: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: edge },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+  { weight: 1, arbitrary: fc.double({ min: -1e3, max: 1e3 }) },
+  { weight: 1, arbitrary: objectArb }
+).map(konst)
+// The same without strings: a string path is relative to the working
+// directory, and the fuzzer must not create files there.
+const notString: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: edge.filter((v) => typeof v !== 'string') },
+  { weight: 1, arbitrary: fc.double({ min: -1e3, max: 1e3 }) },
+  { weight: 1, arbitrary: objectArb }
+).map(konst)
+const smallInt = fc.integer({ min: -3, max: 70_000 }).map(konst)
+const tinyInt = fc.integer({ min: -2, max: 80 }).map(konst)
+const num = fc.oneof({ weight: 3, arbitrary: smallInt }, { weight: 2, arbitrary: tinyInt }, { weight: 2, arbitrary: junk })
+const maybe = (arb: fc.Arbitrary<V>): fc.Arbitrary<V> => fc.oneof(arb, just(undefined), just(null))
+
+// Our read-write file, our read-only one, or one that cannot be open.
+const fdArb: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant((c: Ctx) => c.fd) },
+  { weight: 2, arbitrary: fc.constant((c: Ctx) => c.roFd) },
+  { weight: 1, arbitrary: fc.constantFrom(999_999, 2 ** 31 - 1, 2 ** 31, -1, -0, 0.5).map(konst) },
+  { weight: 1, arbitrary: junk })
+
+const VIEWS = ['Buffer', 'Uint8Array', 'Int16Array', 'Float64Array', 'DataView', 'detached'] as const
+
+// A view into the middle of a larger, guarded ArrayBuffer.
+function makeView (c: Ctx, kind: typeof VIEWS[number], count: number): ArrayBufferView {
+  const width = kind === 'Int16Array' ? 2 : kind === 'Float64Array' ? 8 : 1
+  const length = count * width
+  const bytes = new Uint8Array(GUARD + length + GUARD).fill(GUARD_BYTE)
+  bytes.fill(0x20 + (count % 64), GUARD, GUARD + length)
+  if (kind === 'detached') {
+    const view = new Uint8Array(bytes.buffer, GUARD, length)
+    structuredClone(bytes.buffer, { transfer: [bytes.buffer] })
+    return view
+  }
+  c.views.push({ bytes, start: GUARD, length })
+  switch (kind) {
+    case 'Buffer': return Buffer.from(bytes.buffer).subarray(GUARD, GUARD + length)
+    case 'Uint8Array': return bytes.subarray(GUARD, GUARD + length)
+    case 'Int16Array': return new Int16Array(bytes.buffer, GUARD, count)
+    case 'Float64Array': return new Float64Array(bytes.buffer, GUARD, count)
+    default: return new DataView(bytes.buffer, GUARD, length)
+  }
+}
+
+const viewArb: fc.Arbitrary<V> = fc.record({
+  kind: fc.constantFrom(...VIEWS),
+  count: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 9000 }))
+}).map(({ kind, count }) => (c: Ctx) => makeView(c, kind, count))
+const bufArb = fc.oneof({ weight: 5, arbitrary: viewArb }, { weight: 1, arbitrary: junk })
+
+const pathArb: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }).map((i) => (c: Ctx) => c.filePaths[i]) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => c.dir) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => join(c.dir, 'no', 'such', 'dir', 'f')) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => join(c.dir, 'nul\u0000byte')) },
+  { weight: 1, arbitrary: fc.constant(() => '') },
+  { weight: 1, arbitrary: notString })
+const handlePathArb: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 1 }).map((i) => (c: Ctx) => c.handlePaths[i]) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => pathToFileURL(c.handlePaths[0])) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => Buffer.from(c.handlePaths[1])) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => c.dir) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => join(c.dir, 'missing')) },
+  { weight: 1, arbitrary: fc.constant(() => '') },
+  { weight: 1, arbitrary: notString })
+
+const signalArb: fc.Arbitrary<V> = fc.oneof(
+  just(undefined),
+  fc.constant(() => AbortSignal.abort()),
+  fc.constant(() => new AbortController().signal),
+  fc.constant(() => { const ac = new AbortController(); queueMicrotask(() => ac.abort()); return ac.signal }),
+  junk)
+
+const opcodeArb = fc.oneof(fc.constantFrom(AIO.LIO_READ, AIO.LIO_WRITE, AIO.LIO_NOP).map(konst), junk)
+const blockArb: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }).map((i) => (c: Ctx) => c.blocks[i]) },
+  { weight: 1, arbitrary: junk })
+const optionsArb = fc.record({
+  fd: maybe(fdArb), buffer: maybe(bufArb), nbytes: maybe(num), offset: maybe(num), reqprio: maybe(num), opcode: maybe(opcodeArb)
+}, { requiredKeys: [] })
+
+const call = (name: string, run: (c: Ctx, ...a: unknown[]) => unknown, ...args: Array<fc.Arbitrary<V>>):
+fc.Arbitrary<{ name: string, run: (c: Ctx) => unknown }> =>
+  fc.tuple(...args).map((gens) => ({
+    name,
+    run: (c: Ctx) => {
+      const values = gens.map((g) => g(c))
+      c.args = values
+      return run(c, ...values)
+    }
+  }))
+
+const setters = ['fd', 'buffer', 'nbytes', 'offset', 'reqprio', 'opcode'] as const
+const handleArb: fc.Arbitrary<V> = fc.nat(3).map((i) => (c: Ctx) => c.handles[i % Math.max(c.handles.length, 1)])
+const fileRecord = fc.dictionary(fc.integer({ min: 0, max: 3 }).map(String), fc.oneof(bufArb, fc.string().map(konst)), { maxKeys: 3 })
+
+const calls = fc.oneof(
+  // ControlBlock: the constructor, every setter, validate and reset.
+  call('new ControlBlock(options)', (c, o) => new ControlBlock(o as never),
+    fc.oneof(optionsArb.map((o) => (c: Ctx) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v(c)]))), junk)),
+  ...setters.map((field) => call(`cb.${field} = v`, (c, cb, v) => { (cb as Record<string, unknown>)[field] = v },
+    blockArb, field === 'fd' ? fdArb : field === 'buffer' ? bufArb : field === 'opcode' ? opcodeArb : num)),
+  call('cb.validate()', (c, cb) => (cb as ControlBlock).validate(), blockArb),
+  call('cb.reset()', (c, cb) => (cb as ControlBlock).reset(), blockArb),
+  // The POSIX calls.
+  call('AIO.read(cb)', (c, cb) => AIO.read(cb as never), blockArb),
+  call('AIO.write(cb)', (c, cb) => AIO.write(cb as never), blockArb),
+  call('AIO.fsync(op, cbOrFd)', (c, op, target) => AIO.fsync(op as never, target as never),
+    fc.oneof(fc.constantFrom(AIO.O_SYNC, AIO.O_DSYNC).map(konst), junk), fc.oneof(blockArb, fdArb)),
+  call('AIO.error(cb)', (c, cb) => AIO.error(cb as never), blockArb),
+  call('AIO.return(cb)', (c, cb) => AIO.return(cb as never), blockArb),
+  call('AIO.cancel(fd, cb)', (c, fd, cb) => AIO.cancel(fd as never, cb as never), fdArb, maybe(blockArb)),
+  call('AIO.suspend(list, timeout)', (c, list, ms) => AIO.suspend(list as never, ms as never),
+    fc.oneof(fc.array(maybe(blockArb), { maxLength: 3 }).map((l) => (c: Ctx) => l.map((g) => g(c))), junk),
+    fc.oneof(just(undefined), fc.integer({ min: 0, max: 5 }).map(konst), junk)),
+  call('AIO.lioListio(mode, list)', (c, mode, list) => AIO.lioListio(mode as never, list as never),
+    fc.oneof(fc.constantFrom(AIO.LIO_WAIT, AIO.LIO_NOWAIT).map(konst), junk),
+    fc.oneof({ weight: 4, arbitrary: fc.array(maybe(blockArb), { maxLength: 4 }).map((l) => (c: Ctx) => l.map((g) => g(c))) },
+      { weight: 1, arbitrary: junk })),
+  // Many files at once.
+  call('AIO.write(files, options)', (c, files, options) => AIO.write(files as never, options as never),
+    fc.oneof({ weight: 4, arbitrary: fileRecord.map((r) => (c: Ctx) => Object.fromEntries(Object.entries(r).map(([k, v]) =>
+      [Number(k) < 3 ? c.filePaths[Number(k)] : c.dir, v(c)]))) }, { weight: 1, arbitrary: junk }),
+    fc.oneof(maybe(fc.record({
+      flag: maybe(fc.oneof(fc.constantFrom('w', 'a').map(konst), junk)),
+      mode: maybe(fc.oneof(fc.constantFrom(0o600, 0o644).map(konst), num)),
+      sync: maybe(fc.oneof(fc.constantFrom(false, 'data', 'full').map(konst), junk))
+    }, { requiredKeys: [] }).map((o) => (c: Ctx) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v(c)])))), junk)),
+  call('AIO.read(paths)', (c, paths) => AIO.read(paths as never),
+    fc.oneof(fc.array(pathArb, { maxLength: 4 }).map((l) => (c: Ctx) => l.map((g) => g(c))), junk)),
+  call('AIO.read({ path: range })', (c, files) => AIO.read(files as never),
+    fc.array(fc.tuple(pathArb, maybe(fc.oneof(fc.record({ offset: maybe(num), length: maybe(num) }, { requiredKeys: [] })
+      .map((o) => (c: Ctx) => ({ offset: o.offset?.(c), length: o.length?.(c) })), junk))), { maxLength: 3 })
+      .map((entries) => (c: Ctx) => Object.fromEntries(entries.map(([p, r]) => [String(p(c)), r(c)])))),
+  // open() and every AioFileHandle method.
+  call('open(path, flags, mode, options)', async (c, path, flags, mode, options) => {
+    const fh = await open(path as never, flags as never, mode as never, options as never)
+    c.handles.push(fh)
+  }, handlePathArb, fc.oneof(fc.constantFrom('r', 'r+', 'w+', 'a', 'a+', 'wx', 'rs+').map(konst),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map(konst), junk),
+  maybe(fc.oneof(fc.constantFrom(0o644, '644', '999').map(konst), junk)),
+  fc.oneof(just(undefined), just({ direct: true }), just({ direct: 1 }), junk)),
+  call('fh.read(buffer, offset, length, position)', (c, fh, b, o, l, p) =>
+    (fh as AioFileHandle | undefined)?.read(b as never, o as never, l as never, p as never),
+  handleArb, bufArb, maybe(num), maybe(num), maybe(num)),
+  call('fh.read({ buffer, offset, length, position, signal })', (c, fh, b, o, l, p, s) =>
+    (fh as AioFileHandle | undefined)?.read({ buffer: b, offset: o, length: l, position: p, signal: s } as never),
+  handleArb, maybe(bufArb), maybe(num), maybe(num), maybe(num), signalArb),
+  call('fh.write(buffer, offset, length, position)', (c, fh, b, o, l, p) =>
+    (fh as AioFileHandle | undefined)?.write(b as never, o as never, l as never, p as never),
+  handleArb, bufArb, maybe(num), maybe(num), maybe(num)),
+  call('fh.write(buffer, { offset, length, position, signal })', (c, fh, b, o, l, p, s) =>
+    (fh as AioFileHandle | undefined)?.write(b as never, { offset: o, length: l, position: p, signal: s } as never),
+  handleArb, bufArb, maybe(num), maybe(num), maybe(num), signalArb),
+  call('fh.write(string, position, encoding)', (c, fh, s, p, e) =>
+    (fh as AioFileHandle | undefined)?.write(s as never, p as never, e as never),
+  handleArb, fc.string({ maxLength: 40 }).map(konst), maybe(num),
+  maybe(fc.oneof(fc.constantFrom('utf8', 'hex', 'base64', 'latin1', 'nope').map(konst), junk))),
+  call('fh.readv(buffers, position)', (c, fh, bs, p) => (fh as AioFileHandle | undefined)?.readv(bs as never, p as never),
+    handleArb, fc.oneof(fc.array(bufArb, { maxLength: 4 }).map((l) => (c: Ctx) => l.map((g) => g(c))), junk), maybe(num)),
+  call('fh.writev(buffers, position)', (c, fh, bs, p) => (fh as AioFileHandle | undefined)?.writev(bs as never, p as never),
+    handleArb, fc.oneof(fc.array(bufArb, { maxLength: 4 }).map((l) => (c: Ctx) => l.map((g) => g(c))), junk), maybe(num)),
+  call('fh.truncate(len)', (c, fh, len) => (fh as AioFileHandle | undefined)?.truncate(len as never), handleArb, maybe(num)),
+  call('fh.sync()', (c, fh) => (fh as AioFileHandle | undefined)?.sync(), handleArb),
+  call('fh.datasync()', (c, fh) => (fh as AioFileHandle | undefined)?.datasync(), handleArb),
+  call('fh.stat(options)', (c, fh, o) => (fh as AioFileHandle | undefined)?.stat(o as never), handleArb,
+    fc.oneof(just(undefined), just({ bigint: true }), just({ bigint: false }), junk)),
+  call('fh.close()', (c, fh) => (fh as AioFileHandle | undefined)?.close(), handleArb),
+  call('alignedBuffer(size, alignment)', (c, size, alignment) => alignedBuffer(size as never, alignment as never),
+    num, maybe(fc.oneof(fc.constantFrom(1, 2, 512, 4096, 3, 2 ** 30, 2 ** 31).map(konst), num)))
+)
+
+t.test(`fuzzing every public call: ${CALLS} calls (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const data = join(dir, 'data.bin')
+  const readOnly = join(dir, 'ro.bin')
+  writeFileSync(data, Buffer.alloc(64 * 1024, 0x61))
+  writeFileSync(readOnly, Buffer.alloc(4096, 0x62))
+  mkdirSync(join(dir, 'files'))
+  const fd = openSync(data, 'r+')
+  const roFd = openSync(readOnly, 'r')
+  // Relative paths the fuzzer makes up land here, not in the repository.
+  const cwd = process.cwd()
+  process.chdir(dir)
+  t.teardown(() => { process.chdir(cwd); closeSync(fd); closeSync(roFd) })
+  const base: Omit<Ctx, 'blocks' | 'handles' | 'views'> = {
+    fd,
+    roFd,
+    dir,
+    handlePaths: [join(dir, 'h0'), join(dir, 'h1')],
+    filePaths: [0, 1, 2].map((i) => join(dir, 'files', `f${i}`))
+  }
+  let made = 0
+  const counts = { returned: 0, threw: 0, resolved: 0, rejected: 0 }
+  const started = Date.now()
+  const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
+  t.comment(`seed ${seed} (FUZZ_SEED=${seed} repeats this run)`)
+
+  await fc.assert(fc.asyncProperty(fc.array(calls, { minLength: PER_RUN, maxLength: PER_RUN }), async (list) => {
+    const c: Ctx = { ...base, blocks: [new ControlBlock(), new ControlBlock({ fd, buffer: Buffer.alloc(8) }), new ControlBlock()], handles: [], views: [], open: [], args: [] }
+    const stall = setTimeout(() => { process.stderr.write(`stalled: ${c.open.filter((e) => !e.done).map((e) => `${e.name} ${inspect(e.args, { depth: 3 })}`).join(', ')}\n`) }, 5000)
+    const bad: string[] = []
+    const pending: Array<Promise<unknown>> = []
+    for (const { name, run } of list) {
+      made++
+      let result: unknown
+      try {
+        result = run(c)
+      } catch (error) {
+        counts.threw++
+        if (!(error instanceof Error)) bad.push(`${name} threw a non-Error: ${String(error)}`)
+        continue
+      }
+      if (!(result instanceof Promise)) {
+        counts.returned++
+        continue
+      }
+      const entry = { name, args: c.args, done: false }
+      c.open.push(entry)
+      pending.push(result.finally(() => { entry.done = true }).then(() => { counts.resolved++ }, (error: unknown) => {
+        counts.rejected++
+        if (!(error instanceof Error)) bad.push(`${name} rejected with a non-Error: ${String(error)}`)
+      }))
+    }
+    await Promise.all(pending)
+    clearTimeout(stall)
+    // Every block's own submission is over too (suspend throws, caught,
+    // for a block never submitted).
+    await Promise.all(c.blocks.map(async (cb) => { await AIO.suspend([cb]) }).map((p) => p.catch(() => {})))
+    await Promise.all(c.handles.map((fh) => fh.close()))
+    for (const { bytes, start, length } of c.views) {
+      const before = bytes.subarray(0, start)
+      const after = bytes.subarray(start + length)
+      if (before.some((b) => b !== GUARD_BYTE) || after.some((b) => b !== GUARD_BYTE)) {
+        bad.push(`a guard byte around a ${length}-byte view changed`)
+      }
+    }
+    if (AIO.stats().inFlight !== 0) bad.push(`${AIO.stats().inFlight} ops still in flight`)
+    if (bad.length > 0) throw new Error(bad.join('\n'))
+  }), { numRuns: Math.ceil(CALLS / PER_RUN), seed })
+
+  const took = Date.now() - started
+  t.ok(made >= CALLS, `${made} calls made`)
+  t.comment(`${made} calls in ${took} ms: ${counts.returned} returned, ${counts.threw} threw an Error, ` +
+    `${counts.resolved} resolved, ${counts.rejected} rejected with an Error; 0 crashes`)
+  t.equal(AIO.stats().inFlight, 0, 'nothing left in flight')
+})
