@@ -1,9 +1,8 @@
 // Engine selection: AIO_BACKEND forces one; otherwise the first that works.
 import t from 'tap'
-import { execFileSync, spawnSync } from 'node:child_process'
-import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { AIO } from '../lib/index'
-import { backend, scratchDir } from './helpers'
+import { backend, refusingShim } from './helpers'
 
 const NAMES = ['io_uring', 'posix', 'threadpool']
 
@@ -19,10 +18,6 @@ function probe (env: Record<string, string | undefined>): { status: number | nul
 
 // A shim after whatever is preloaded already (npm run test:asan preloads the
 // sanitizer runtimes, which must stay first).
-function preload (shim: string): string {
-  return [process.env.LD_PRELOAD, shim].filter(Boolean).join(':')
-}
-
 t.test(`AIO_BACKEND is honoured (this run: ${backend})`, async (t) => {
   t.equal(AIO.backend, process.env.AIO_BACKEND ?? AIO.backend)
   const available: string[] = []
@@ -57,11 +52,10 @@ t.test('an unknown engine name is a clear error at first use', async (t) => {
 t.test('io_uring refused by the kernel: silent fallback, or a clear error when forced', {
   skip: process.platform !== 'linux' && 'io_uring is Linux only'
 }, async (t) => {
-  const shim = join(scratchDir(t), 'refuse_io_uring.so')
-  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(__dirname, 'fixtures', 'refuse_io_uring.c'), '-ldl'])
-  const unset = JSON.parse(probe({ AIO_BACKEND: '', LD_PRELOAD: preload(shim) }).out) as { backend: string }
+  const preload = refusingShim(t)
+  const unset = JSON.parse(probe({ AIO_BACKEND: '', LD_PRELOAD: preload, REFUSE_SETUP: '1' }).out) as { backend: string }
   t.equal(unset.backend, 'posix', 'the next engine takes over, silently')
-  const forced = JSON.parse(probe({ AIO_BACKEND: 'io_uring', LD_PRELOAD: preload(shim) }).out) as { code: string, message: string }
+  const forced = JSON.parse(probe({ AIO_BACKEND: 'io_uring', LD_PRELOAD: preload, REFUSE_SETUP: '1' }).out) as { code: string, message: string }
   t.equal(forced.code, 'ERR_AIO_BACKEND_UNAVAILABLE')
   t.match(forced.message, 'io_uring_setup: Operation not permitted')
 })

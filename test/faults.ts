@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { AIO, ControlBlock } from '../lib/index'
-import { backend, fullDisk, scratchDir } from './helpers'
+import { backend, fullDisk, refusingShim, scratchDir } from './helpers'
 
 function pattern (size: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(size)
@@ -171,11 +171,10 @@ t.test(`the kernel or glibc refusing requests (EAGAIN/EBUSY): retried or surface
   skip: process.platform !== 'linux' && 'the shim is for Linux (glibc, io_uring)'
 }, async (t) => {
   const dir = scratchDir(t)
-  const shim = join(dir, 'refuse_more.so')
-  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(__dirname, 'fixtures', 'refuse_more.c'), '-ldl', '-lpthread'])
+  const preload = refusingShim(t)
   const started = Date.now()
   const run = spawnSync(process.execPath, [...process.execArgv, join(__dirname, 'fixtures', 'refused.ts'), dir], {
-    env: { ...process.env, LD_PRELOAD: [process.env.LD_PRELOAD, shim].filter(Boolean).join(':'), REFUSE_EVERY: '3' },
+    env: { ...process.env, LD_PRELOAD: preload, REFUSE_EVERY: '3' },
     encoding: 'utf8',
     timeout: 60_000
   })

@@ -55,3 +55,15 @@ export function logLines (from: number, to: number): string {
   for (let i = from; i < to; i++) text += logLine(i)
   return text
 }
+
+/**
+ * Builds test/fixtures/refuse.c (io_uring and glibc refusing requests, as
+ * REFUSE_SETUP / REFUSE_EVERY say) in a scratch directory; returns an
+ * LD_PRELOAD value with it after whatever LD_PRELOAD holds already (the
+ * sanitizer runtimes must stay first).
+ */
+export function refusingShim (t: Test): string {
+  const shim = join(scratchDir(t), 'refuse.so')
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(__dirname, 'fixtures', 'refuse.c'), '-ldl', '-lpthread'])
+  return [process.env.LD_PRELOAD, shim].filter(Boolean).join(':')
+}
