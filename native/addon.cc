@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #if defined(AIO_HAVE_POSIX_AIO)
@@ -398,6 +399,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
       throw ErrorWithCode(env, "ERR_INVALID_ARG_VALUE", "not an fd op");
     }
     op->fd = ToFd(info[1]);
+    if (op->code == OpCode::kClose) open_fds_.erase(op->fd);
     return Enqueue(env, std::move(op));
   }
 
@@ -680,6 +682,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     triples_.resize(count * 3);
     for (size_t i = 0; i < count; ++i) {
       Op* op = ops[i];
+      NoteOpened(*op);
       triples_[3 * i] = op->token;
       triples_[3 * i + 1] = op->index;
       triples_[3 * i + 2] = static_cast<double>(op->result);
@@ -721,6 +724,14 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     }
   }
 
+  // A descriptor the engine opened is the env's until JS closes it through
+  // the engine (queueFd close).
+  void NoteOpened(const Op& op) {
+    if (op.code == OpCode::kOpen && op.result >= 0) {
+      open_fds_.insert(static_cast<int>(op.result));
+    }
+  }
+
   // Env teardown, on the loop thread: nothing may touch a buffer after this.
   static void Cleanup(void* arg) {
     auto* self = static_cast<Addon*>(arg);
@@ -734,9 +745,18 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
       std::lock_guard<std::mutex> lock(self->mutex_);
       leftovers.swap(self->completed_);
     }
-    for (Op* op : leftovers) self->FreeOp(op);
+    for (Op* op : leftovers) {
+      self->NoteOpened(*op);
+      self->FreeOp(op);
+    }
     for (Op* op : self->queued_) self->FreeOp(op);
     self->queued_.clear();
+    // What the env's JS opened (file handles, log writers, opens whose
+    // result never reached JS) and did not close: closed now, so a
+    // terminated worker leaks no descriptor, as with fs's FileHandle. There
+    // is no one left to tell of a failed close.
+    for (int fd : self->open_fds_) (void)close(fd);  // released even on error
+    self->open_fds_.clear();
     napi_release_threadsafe_function(self->wake_, napi_tsfn_abort);
     napi_async_destroy(self->env_, self->async_context_);
     self->on_complete_.Reset();
@@ -763,6 +783,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
   bool shutting_down_ = false;  // guarded by mutex_
   std::vector<Op*> draining_;   // loop thread
   std::vector<double> triples_;  // loop thread
+  std::unordered_set<int> open_fds_;  // opened by the engine, not closed; loop thread
 };
 
 }  // namespace
