@@ -19,6 +19,7 @@ const engines = require('./engines').engines(root)
 
 let passed = 0
 let failed = 0
+let todo = 0
 const failedEngines = []
 const coverage = join(root, '.tap', 'coverage')
 const kept = mkdtempSync(join(tmpdir(), 'posix-aio-coverage-'))
@@ -34,8 +35,11 @@ engines.forEach((engine) => {
   const summary = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(run.stdout)
   const total = summary ? Number(summary[1]) : 0
   const pass = summary ? Number(summary[2]) : 0
+  // A todo (a known bug, named in the test) is neither passed nor failed.
+  const todos = Number(/# \{ total: \d+.*?, todo: (\d+)/.exec(run.stdout)?.[1] ?? 0)
   passed += pass
-  failed += total - pass
+  todo += todos
+  failed += total - pass - todos
   if (run.status !== 0) failedEngines.push(engine)
 })
 
@@ -54,7 +58,7 @@ const covered = subset || (report.status === 0 && readdirSync(coverage).length >
 console.log(covered ? '# coverage: complete' : '# coverage: INCOMPLETE')
 
 console.log(`\n# engines run: ${engines.join(', ')}${failedEngines.length ? `; failing: ${failedEngines.join(', ')}` : ''}`)
-console.log(`${passed} passed, ${failed} failed`)
+console.log(`${passed} passed, ${failed} failed${todo > 0 ? `, ${todo} todo` : ''}`)
 // exitCode, not exit(): stdout may be a pipe (CI tees it), and exit() would
 // drop whatever is still queued for it.
 process.exitCode = failedEngines.length === 0 && covered ? 0 : 1

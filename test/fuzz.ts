@@ -4,20 +4,26 @@
 // - nothing threw or rejected with anything but an Error;
 // - the guard bytes around every buffer view handed out are untouched (the
 //   views are windows into larger ArrayBuffers, like buffer.subarray());
-// - nothing is left in flight.
+// - nothing is left in flight, and every LogWriter made is closed ('close'
+//   seen) by the end of its run;
+// - a LogWriter emits nothing but Errors as 'error', and calls back with
+//   nothing else.
 // The process not crashing is the rest of the property.
 //
 // Values are hostile, but never dangerous to the machine running the test:
 // descriptors are our own files or ones that cannot be open, paths stay in
 // a scratch directory, and sizes stay small where a valid one would be
 // allocated (a valid 2 GiB length is not a bug to find, just slow).
+// A LogWriter gets descriptors opened for it alone (it closes them) or
+// ones that cannot be open, never 0, 1 or 2, and a flushInterval or
+// periodicFlush of a few ms (a valid minute is only slow).
 import t from 'tap'
 import fc from 'fast-check'
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { inspect } from 'node:util'
-import { AIO, AioFileHandle, alignedBuffer, ControlBlock, open } from '../lib/index'
+import { AIO, AioFileHandle, alignedBuffer, ControlBlock, LogWriter, open } from '../lib/index'
 import { backend, scratchDir } from './helpers'
 
 const CALLS = Number(process.env.FUZZ_CALLS ?? 20_000)
@@ -36,6 +42,15 @@ interface Ctx {
   blocks: ControlBlock[]
   handles: AioFileHandle[]
   views: Array<{ bytes: Uint8Array, start: number, length: number }>
+  /** Files a LogWriter may write (the last one only with mkdir). */
+  logPaths: string[]
+  writers: LogWriter[]
+  /** Descriptors opened for the LogWriter constructor call being made. */
+  fresh: number[]
+  /** Writers the constructor calls made. */
+  constructed: number
+  /** What broke the properties so far in this run. */
+  bad: string[]
   /** Calls whose promise has not settled yet (named in a stall report). */
   open: Array<{ name: string, args: unknown[], done: boolean }>
   /** The arguments of the last call made. */
@@ -161,6 +176,110 @@ const setters = ['fd', 'buffer', 'nbytes', 'offset', 'reqprio', 'opcode'] as con
 const handleArb: fc.Arbitrary<V> = fc.nat(3).map((i) => (c: Ctx) => c.handles[i % Math.max(c.handles.length, 1)])
 const fileRecord = fc.dictionary(fc.integer({ min: 0, max: 3 }).map(String), fc.oneof(bufArb, fc.string().map(konst)), { maxKeys: 3 })
 
+// LogWriter: every option with values of every type, descriptors of its
+// own (writable, read-only) or not open, paths in the scratch directory.
+const freshFd = (flags: string): V => (c: Ctx) => {
+  const fd = openSync(c.logPaths[1], flags)
+  c.fresh.push(fd)
+  return fd
+}
+const logPathArb: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }).map((i) => (c: Ctx) => c.logPaths[i]) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => c.dir) },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => join(c.dir, 'nul\u0000byte')) },
+  { weight: 1, arbitrary: fc.constant(() => '') },
+  { weight: 1, arbitrary: fc.constant((c: Ctx) => pathToFileURL(c.logPaths[0])) },
+  // No numbers but ones that cannot be open: a number is a descriptor the
+  // writer writes to and closes (0 and -0 are stdin, an integral double may
+  // be our own file or the engine's).
+  { weight: 1, arbitrary: edge.filter((v) => typeof v !== 'string' && typeof v !== 'number').map(konst) },
+  { weight: 1, arbitrary: fc.constantFrom(999_999, 2 ** 31 - 1, 2 ** 31, -1, 0.5, NaN, Infinity).map(konst) })
+const logDestArb: fc.Arbitrary<V> = fc.oneof(
+  { weight: 4, arbitrary: logPathArb },
+  { weight: 2, arbitrary: fc.constant(freshFd('a')) },
+  { weight: 1, arbitrary: fc.constant(freshFd('r')) })
+// Mostly valid values, so that most constructor calls make a writer and its
+// options are exercised; sometimes anything at all.
+const orJunk = (arb: fc.Arbitrary<V>, ...invalid: unknown[]): fc.Arbitrary<V> => fc.oneof({ weight: 16, arbitrary: arb },
+  { weight: 1, arbitrary: invalid.length > 0 ? fc.constantFrom(...invalid).map(konst) : junk }, { weight: 1, arbitrary: junk })
+const shortMs = orJunk(fc.integer({ min: 0, max: 5 }).map(konst))
+const size = orJunk(fc.oneof(fc.integer({ min: 1, max: 70_000 }), fc.constantFrom(1, 2 ** 53 - 1)).map(konst), 0, -1, 2 ** 53)
+// The destination: dest, fd, both (the same or not), or neither.
+const whereArb: fc.Arbitrary<Record<string, V>> = fc.oneof(
+  { weight: 10, arbitrary: logDestArb.map((dest) => ({ dest })) },
+  { weight: 4, arbitrary: logDestArb.map((fd) => ({ fd })) },
+  { weight: 1, arbitrary: fc.tuple(logDestArb, logDestArb).map(([dest, fd]) => ({ dest, fd })) },
+  { weight: 1, arbitrary: logPathArb.map((dest) => ({ dest, fd: (c: Ctx) => c.logPaths.find((p) => p === dest(c)) ?? dest(c) })) },
+  { weight: 1, arbitrary: fc.constant({}) })
+const logOptionsArb = fc.tuple(whereArb, fc.record({
+  append: orJunk(fc.boolean().map(konst)),
+  mkdir: orJunk(fc.boolean().map(konst)),
+  mode: orJunk(fc.constantFrom(0o600, 0o644, 0o7777, 0).map(konst), 0o10000, -1, 1.5),
+  durability: orJunk(fc.constantFrom('none', 'data', 'full').map(konst), 'DATA', 'sync'),
+  fsync: orJunk(fc.constantFrom(false, false, false, true).map(konst)),
+  maxBufferedBytes: size,
+  flushInterval: shortMs,
+  minLength: size,
+  maxLength: size,
+  periodicFlush: shortMs,
+  sync: orJunk(just(false), true)
+}, { requiredKeys: [] })).map(([where, o]) => (c: Ctx) =>
+  Object.fromEntries(Object.entries({ ...where, ...o }).map(([k, v]) => [k, v(c)])))
+const writerArb: fc.Arbitrary<V> = fc.nat(3).map((i) => (c: Ctx) => c.writers[i % Math.max(c.writers.length, 1)])
+// A callback that checks what it is called with, or not a function.
+const logCbArb: fc.Arbitrary<V> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant((c: Ctx) => (error?: unknown) => {
+    if (error != null && !(error instanceof Error)) c.bad.push(`a LogWriter called back with a non-Error: ${String(error)}`)
+  }) },
+  { weight: 1, arbitrary: just(undefined) },
+  { weight: 1, arbitrary: junk })
+const chunkArb = fc.oneof(
+  { weight: 3, arbitrary: fc.string({ maxLength: 80 }).map(konst) },
+  { weight: 3, arbitrary: viewArb },
+  { weight: 1, arbitrary: junk })
+
+// Writers whose 'close' was seen.
+const closedWriters = new WeakSet<LogWriter>()
+/** A LogWriter whose 'error' events must be Errors; it joins the run's writers. */
+function adopt (c: Ctx, writer: LogWriter): LogWriter {
+  writer.once('close', () => closedWriters.add(writer))
+  writer.on('error', (error: unknown) => {
+    if (!(error instanceof Error)) c.bad.push(`a LogWriter emitted a non-Error: ${String(error)}`)
+  })
+  c.writers.push(writer)
+  return writer
+}
+
+// Not `junk` as the options: its objects may have an `fd` key, or be given
+// one (the edge objects are shared, and `cb.fd = v` on a junk block sets it),
+// and a writer given our file's descriptor (or the engine's) would close it.
+const notOptions: fc.Arbitrary<V> = fc.oneof(
+  edge.filter((v) => (typeof v !== 'object' || v === null) && typeof v !== 'function').map(konst),
+  fc.constantFrom<V>(() => ({}), () => [], () => new Map(), () => Object.create(null), () => new Proxy({}, {}),
+    () => new Date(0), () => () => 1))
+
+const logCalls = [
+  call('new LogWriter(options)', (c, o) => {
+    try {
+      adopt(c, new LogWriter(o as never))
+      c.constructed++
+    } catch (error) {
+      // Not taken: the descriptors opened for it are still ours.
+      for (const fd of c.fresh) closeSync(fd)
+      throw error
+    } finally {
+      c.fresh = []
+    }
+  }, fc.oneof({ weight: 6, arbitrary: logOptionsArb }, { weight: 1, arbitrary: notOptions })),
+  call('log.write(chunk)', (c, w, chunk) => (w as LogWriter | undefined)?.write(chunk as never), writerArb, chunkArb),
+  call('log.flush(cb)', (c, w, cb) => (w as LogWriter | undefined)?.flush(cb as never), writerArb, logCbArb),
+  call('log.flushSync()', (c, w) => { (w as LogWriter | undefined)?.flushSync() }, writerArb),
+  call('log.reopen(path)', (c, w, path) => { (w as LogWriter | undefined)?.reopen(path as never) },
+    writerArb, maybe(logPathArb)),
+  call('log.end(cb)', (c, w, cb) => (w as LogWriter | undefined)?.end(cb as never), writerArb, logCbArb),
+  call('log.destroy()', (c, w) => (w as LogWriter | undefined)?.destroy(), writerArb)
+]
+
 const calls = fc.oneof(
   // ControlBlock: the constructor, every setter, validate and reset.
   call('new ControlBlock(options)', (c, o) => new ControlBlock(o as never),
@@ -234,7 +353,9 @@ const calls = fc.oneof(
     fc.oneof(just(undefined), just({ bigint: true }), just({ bigint: false }), junk)),
   call('fh.close()', (c, fh) => (fh as AioFileHandle | undefined)?.close(), handleArb),
   call('alignedBuffer(size, alignment)', (c, size, alignment) => alignedBuffer(size as never, alignment as never),
-    num, maybe(fc.oneof(fc.constantFrom(1, 2, 512, 4096, 3, 2 ** 30, 2 ** 31).map(konst), num)))
+    num, maybe(fc.oneof(fc.constantFrom(1, 2, 512, 4096, 3, 2 ** 30, 2 ** 31).map(konst), num))),
+  { weight: 5, arbitrary: logCalls[0] },
+  ...logCalls.slice(1)
 )
 
 t.test(`fuzzing every public call: ${CALLS} calls (${backend})`, async (t) => {
@@ -244,32 +365,41 @@ t.test(`fuzzing every public call: ${CALLS} calls (${backend})`, async (t) => {
   writeFileSync(data, Buffer.alloc(64 * 1024, 0x61))
   writeFileSync(readOnly, Buffer.alloc(4096, 0x62))
   mkdirSync(join(dir, 'files'))
+  mkdirSync(join(dir, 'logs'))
+  writeFileSync(join(dir, 'logs', 'l1.log'), '') // freshFd('r') opens it
   const fd = openSync(data, 'r+')
   const roFd = openSync(readOnly, 'r')
   // Relative paths the fuzzer makes up land here, not in the repository.
   const cwd = process.cwd()
   process.chdir(dir)
   t.teardown(() => { process.chdir(cwd); closeSync(fd); closeSync(roFd) })
-  const base: Omit<Ctx, 'blocks' | 'handles' | 'views'> = {
+  const base: Omit<Ctx, 'blocks' | 'handles' | 'views' | 'writers' | 'fresh' | 'constructed' | 'bad' | 'open' | 'args'> = {
     fd,
     roFd,
     dir,
     handlePaths: [join(dir, 'h0'), join(dir, 'h1')],
-    filePaths: [0, 1, 2].map((i) => join(dir, 'files', `f${i}`))
+    filePaths: [0, 1, 2].map((i) => join(dir, 'files', `f${i}`)),
+    logPaths: [join(dir, 'logs', 'l0.log'), join(dir, 'logs', 'l1.log'), join(dir, 'logs', 'deep', 'er', 'l2.log')]
   }
   let made = 0
+  let logMade = 0
+  let writersMade = 0
   const counts = { returned: 0, threw: 0, resolved: 0, rejected: 0 }
   const started = Date.now()
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
   t.comment(`seed ${seed} (FUZZ_SEED=${seed} repeats this run)`)
 
   await fc.assert(fc.asyncProperty(fc.array(calls, { minLength: PER_RUN, maxLength: PER_RUN }), async (list) => {
-    const c: Ctx = { ...base, blocks: [new ControlBlock(), new ControlBlock({ fd, buffer: Buffer.alloc(8) }), new ControlBlock()], handles: [], views: [], open: [], args: [] }
-    const stall = setTimeout(() => { process.stderr.write(`stalled: ${c.open.filter((e) => !e.done).map((e) => `${e.name} ${inspect(e.args, { depth: 3 })}`).join(', ')}\n`) }, 5000)
     const bad: string[] = []
+    const c: Ctx = { ...base, blocks: [new ControlBlock(), new ControlBlock({ fd, buffer: Buffer.alloc(8) }), new ControlBlock()], handles: [], views: [], writers: [], fresh: [], constructed: 0, bad, open: [], args: [] }
+    // One writer to call methods on even when no constructor call makes one
+    // (truncating: the log files stay small).
+    adopt(c, new LogWriter({ dest: c.logPaths[0], append: false }))
+    const stall = setTimeout(() => { process.stderr.write(`stalled: ${c.open.filter((e) => !e.done).map((e) => `${e.name} ${inspect(e.args, { depth: 3 })}`).join(', ')}\n`) }, 5000)
     const pending: Array<Promise<unknown>> = []
     for (const { name, run } of list) {
       made++
+      if (name.startsWith('log.') || name.startsWith('new LogWriter')) logMade++
       let result: unknown
       try {
         result = run(c)
@@ -295,6 +425,18 @@ t.test(`fuzzing every public call: ${CALLS} calls (${backend})`, async (t) => {
     // for a block never submitted).
     await Promise.all(c.blocks.map(async (cb) => { await AIO.suspend([cb]) }).map((p) => p.catch(() => {})))
     await Promise.all(c.handles.map((fh) => fh.close()))
+    // Every writer ends (or was destroyed, or failed) and closes, in bounded time.
+    writersMade += c.constructed
+    await Promise.all(c.writers.map(async (w, i) => {
+      if (closedWriters.has(w)) return
+      // Not events.once: it rejects on 'error', and an 'error' may come first.
+      const closed = new Promise((resolve) => w.once('close', resolve))
+      if (i % 2 === 0) w.end(); else w.destroy()
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, 5000, 'late') })
+      if (await Promise.race([closed, late]) === 'late') bad.push('a LogWriter did not close within 5 s')
+      clearTimeout(timer)
+    }))
     for (const { bytes, start, length } of c.views) {
       const before = bytes.subarray(0, start)
       const after = bytes.subarray(start + length)
@@ -308,6 +450,7 @@ t.test(`fuzzing every public call: ${CALLS} calls (${backend})`, async (t) => {
 
   const took = Date.now() - started
   t.ok(made >= CALLS, `${made} calls made`)
+  t.comment(`${logMade} of them LogWriter calls; ${writersMade} writers made by the constructor calls (and one per run), every one closed`)
   t.comment(`${made} calls in ${took} ms: ${counts.returned} returned, ${counts.threw} threw an Error, ` +
     `${counts.resolved} resolved, ${counts.rejected} rejected with an Error; 0 crashes`)
   t.equal(AIO.stats().inFlight, 0, 'nothing left in flight')

@@ -1,7 +1,7 @@
 // Worker threads and process exit with IO in flight: per-env state and the
 // env cleanup hook mean neither crashes, and each thread has its own engine.
-import t from 'tap'
-import { readdirSync } from 'node:fs'
+import t, { type Test } from 'tap'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -9,33 +9,52 @@ import { AIO } from '../lib/index'
 import { backend, scratchDir } from './helpers'
 
 const busy = join(__dirname, 'fixtures', 'busy_worker.ts')
+const logWorker = join(__dirname, 'fixtures', 'log_worker.ts')
 
 // The descriptors open in this process, by number.
 function openFds (): string[] {
   return readdirSync('/proc/self/fd').sort((a, b) => Number(a) - Number(b))
 }
 
-t.test(`workers terminated with IO in flight (${backend})`, async (t) => {
+// Starts WORKERS workers of this fixture one after another, each
+// terminated once it reports IO in flight; the process goes on, this
+// thread's engine is untouched and /proc/self/fd is as it was.
+async function terminateWorkers (t: Test, fixture: string, what: string, todo?: string): Promise<void> {
   const dir = scratchDir(t)
   const mainStats = AIO.stats()
   const before = openFds()
   const WORKERS = 20
   for (let i = 0; i < WORKERS; i++) {
-    const worker = new Worker(busy, { workerData: { dir, mode: 'terminate' } })
-    const report = await new Promise<{ backend: string, inFlight: number }>((resolve, reject) => {
+    const worker = new Worker(fixture, { workerData: { dir, mode: 'terminate' } })
+    const report = await new Promise<{ backend: string, inFlight: number, lines?: number }>((resolve, reject) => {
       worker.once('message', resolve)
       worker.once('error', reject)
     })
     t.equal(report.backend, backend, 'the worker has its own engine, chosen the same way')
-    t.ok(report.inFlight > 0, `worker ${i} had ${report.inFlight} ops in flight`)
+    t.ok(report.inFlight > 0, `worker ${i} had ${report.inFlight} ops in flight` +
+      (report.lines === undefined ? '' : ` (${report.lines} lines written)`))
     t.equal(await worker.terminate(), 1, 'terminated')
   }
   t.same(AIO.stats(), mainStats, "the workers' ops never touched this thread's engine")
   // Node closes the worker's own file as the thread goes (trackUnmanagedFds);
   // the engine's ring and eventfd, and every file its ops opened, must go too.
   const after = openFds()
-  t.same(after, before, `/proc/self/fd: ${before.length} before ${WORKERS} workers, ${after.length} after`)
-  t.comment(`${WORKERS} workers terminated with IO in flight; fds before ${before.length}, after ${after.length}`)
+  const leaked = after.filter((fd) => !before.includes(fd)).map((fd) => readlinkSync(`/proc/self/fd/${fd}`).replace(dir, '<dir>'))
+  t.same(after, before, `/proc/self/fd: ${before.length} before ${WORKERS} workers, ${after.length} after` +
+    (leaked.length > 0 ? ` (left open: ${leaked.slice(0, 3).join(', ')}${leaked.length > 3 ? ', …' : ''})` : ''), { todo })
+  t.comment(`${WORKERS} workers terminated with ${what} in flight; fds before ${before.length}, after ${after.length}`)
+}
+
+t.test(`workers terminated with IO in flight (${backend})`, async (t) => {
+  await terminateWorkers(t, busy, 'IO')
+})
+
+t.test(`workers terminated with a LogWriter's batches in flight (${backend})`, async (t) => {
+  // The writer's file was opened by an engine op, not by fs.open: Node's
+  // trackUnmanagedFds does not know it, and nothing closes it when the
+  // thread is terminated (no 'exit' event runs there). Known, not fixed yet.
+  await terminateWorkers(t, logWorker, "a LogWriter's batches",
+    "LogWriter leaks its file's descriptor when its worker is terminated (#6)")
 })
 
 function child (dir: string, mode: string): ReturnType<typeof spawnSync> {

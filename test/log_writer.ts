@@ -454,10 +454,14 @@ t.test(`given descriptors: fd or dest, stderr stays open (${backend})`, async (t
   t.equal(out.stdout, logLines(0, 500) + 'still open\n', 'fd 1 written, and not closed by end()')
 })
 
-t.test(`a full disk: 'error' with ENOSPC, earlier lines intact (${backend})`, async (t) => {
+t.test(`a full disk: 'error' with ENOSPC, earlier lines and other files intact (${backend})`, async (t) => {
   const full = fullDisk(t)
   if (full === undefined) return
   const path = join(full, 'app.log')
+  // Another file on the same disk, written before it fills up.
+  const neighbour = join(full, 'other.log')
+  const other0 = logLines(0, 500)
+  writeFileSync(neighbour, other0)
   const log = make({ dest: path, durability: 'data' })
   const early = logLines(0, 2000)
   log.write(early)
@@ -470,6 +474,7 @@ t.test(`a full disk: 'error' with ENOSPC, earlier lines intact (${backend})`, as
   t.equal(errors.length, 1)
   t.match(errors[0], { code: 'ENOSPC', errno: -28 })
   t.equal(readFileSync(path, 'utf8').slice(0, early.length), early, 'what was flushed before is intact')
+  t.equal(readFileSync(neighbour, 'utf8'), other0, 'the other file on the disk is intact')
 
   // flushSync meets it too, as a throw.
   const other = make({ dest: join(full, 'sync.log') })
