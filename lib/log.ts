@@ -68,6 +68,7 @@ interface Waiter {
 // The growing string is made a Buffer at this many characters (see #cut).
 const PIECE = 64 * 1024
 const MiB = 1024 * 1024
+const TIMEOUT_MAX = 2 ** 31 - 1
 // Retry delay for a non-blocking descriptor that is full (a pipe): EAGAIN.
 const BUSY_MS = 10
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
@@ -202,13 +203,15 @@ export class LogWriter extends EventEmitter {
       throw invalidArgValue('options.sync', true,
         'is not supported: LogWriter writes asynchronously (flushSync() writes synchronously when needed)')
     }
-    const size = (name: string, fallback: number, min: number): number =>
-      opts[name] === undefined ? fallback : validateInteger(opts[name], `options.${name}`, min, Number.MAX_SAFE_INTEGER)
+    const size = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number =>
+      opts[name] === undefined ? fallback : validateInteger(opts[name], `options.${name}`, min, max)
     this.#maxBuffered = size('maxBufferedBytes', 16 * MiB, 1)
-    this.#flushInterval = size('flushInterval', 0, 0)
+    // Timer delays: Node's timers take at most 2^31 - 1 ms (and fire after
+    // 1 ms, with a warning, beyond that).
+    this.#flushInterval = size('flushInterval', 0, 0, TIMEOUT_MAX)
     this.#minLength = size('minLength', 0, 0)
     this.#maxLength = size('maxLength', 0, 0)
-    const periodicFlush = size('periodicFlush', 0, 0)
+    const periodicFlush = size('periodicFlush', 0, 0, TIMEOUT_MAX)
 
     engine() // chosen now: an unavailable AIO_BACKEND throws here
     if (!exitHooked) {

@@ -572,7 +572,9 @@ t.test(`bad options throw at once (${backend})`, async (t) => {
     { name: 'flushInterval negative', options: { dest, flushInterval: -1 }, code: 'ERR_OUT_OF_RANGE', message: /options.flushInterval/ },
     { name: 'minLength fractional', options: { dest, minLength: 0.5 }, code: 'ERR_OUT_OF_RANGE', message: /options.minLength/ },
     { name: 'maxLength a string', options: { dest, maxLength: '1' }, code: 'ERR_INVALID_ARG_TYPE', message: /options.maxLength/ },
-    { name: 'periodicFlush NaN', options: { dest, periodicFlush: NaN }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ }
+    { name: 'periodicFlush NaN', options: { dest, periodicFlush: NaN }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ },
+    { name: 'periodicFlush past a timer', options: { dest, periodicFlush: 2 ** 31 }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ },
+    { name: 'flushInterval past a timer', options: { dest, flushInterval: 2 ** 31 }, code: 'ERR_OUT_OF_RANGE', message: /options.flushInterval/ }
   ]
   for (const row of rows) {
     t.throws(() => new LogWriter(bad(row.options)), { code: row.code, message: row.message }, row.name)
