@@ -403,13 +403,18 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
     return Enqueue(env, std::move(op));
   }
 
+  // The (path, flags, mode) that queueOpen and queueWriteFile start with.
+  static void SetOpenArgs(Op& op, const Napi::CallbackInfo& info) {
+    op.path = ToPath(info[0]);
+    op.flags = info[1].As<Napi::Number>().Int32Value();
+    op.mode = info[2].As<Napi::Number>().Int32Value();
+  }
+
   // queueOpen(path: string | Uint8Array, flags, mode)
   Napi::Value QueueOpen(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto op = NewOp(env, OpCode::kOpen);
-    op->path = ToPath(info[0]);
-    op->flags = info[1].As<Napi::Number>().Int32Value();
-    op->mode = info[2].As<Napi::Number>().Int32Value();
+    SetOpenArgs(*op, info);
     return Enqueue(env, std::move(op));
   }
 
@@ -417,9 +422,7 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
   Napi::Value QueueWriteFile(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto op = NewOp(env, OpCode::kWriteFile);
-    op->path = ToPath(info[0]);
-    op->flags = info[1].As<Napi::Number>().Int32Value();
-    op->mode = info[2].As<Napi::Number>().Int32Value();
+    SetOpenArgs(*op, info);
     SetBuffer(env, *op, info[3], info[4], info[5]);
     op->position = ToPosition(info[6]);
     op->sync = info[7].As<Napi::Number>().Int32Value();

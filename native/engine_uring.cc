@@ -692,8 +692,9 @@ class UringEngine final : public Engine {
     // the next loop turn (the eventfd says so), and other handles get theirs.
     unsigned budget = LoadAcquire(self->cq_tail_) - *self->cq_head_;
     unsigned slice = kDeliverySlice;
+    std::vector<Op*> done;
     while (budget > 0) {
-      std::vector<Op*> done;
+      done.clear();
       unsigned take = std::min(slice, budget);
       budget = self->ReapSome(&done, take) ? budget - take : 0;
       self->RefillFromBacklog();
