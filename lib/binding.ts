@@ -28,8 +28,12 @@ export interface Native {
   }
   compiledBackends: string[]
   ControlBlock: new () => NativeControlBlock
-  /** Creates the first engine of `names` that works: [name, chunk size], or the reasons none did. Once per thread. */
-  setup (names: string[], onComplete: (triples: Float64Array) => void): [string, number] | string
+  /**
+   * Creates the first engine of `names` that works: [name, chunk size], or the reasons none did. Once per thread.
+   * `tuning` flips the io_uring engine's measured choices, for bench/ to keep measuring them.
+   */
+  setup (names: string[], onComplete: (triples: Float64Array) => void,
+    tuning: { deliverViaQueue: boolean, chainEveryWriteFile: boolean }): [string, number] | string
   queueTransfer (code: number, fd: number, buffer: Uint8Array, start: number, length: number, position: number): void
   queueFd (code: number, fd: number): void
   /** A Uint8Array path is taken as raw bytes. */

@@ -31,7 +31,12 @@ export class Engine {
       throw invalidArgValue('AIO_BACKEND', forced, `must be one of ${BACKENDS.join(', ')}`)
     }
     const names = forced === undefined ? [...BACKENDS] : [forced]
-    const chosen = native.setup(names, (triples) => this.#onComplete(triples))
+    // Read here, not by the addon: a worker's env is its own process.env.
+    const tuning = {
+      deliverViaQueue: process.env.AIO_URING_DELIVERY === 'queue',
+      chainEveryWriteFile: process.env.AIO_URING_WRITE_FILE === 'chain'
+    }
+    const chosen = native.setup(names, (triples) => this.#onComplete(triples), tuning)
     if (typeof chosen === 'string') {
       throw Object.assign(new Error(`posix-aio: AIO_BACKEND=${String(forced)} is not available here (${chosen.replace(/; $/, '')})`),
         { code: 'ERR_AIO_BACKEND_UNAVAILABLE' })

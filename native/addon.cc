@@ -42,7 +42,7 @@ std::unique_ptr<Engine> MakePosixEngine(uv_loop_t*, CompletionSink&,
 #endif
 #if !defined(AIO_HAVE_URING)
 std::unique_ptr<Engine> MakeUringEngine(uv_loop_t*, CompletionSink&,
-                                        std::string* why) {
+                                        const UringTuning&, std::string* why) {
   *why = "io_uring exists only on Linux";
   return nullptr;
 }
@@ -253,7 +253,8 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
   }
 
  private:
-  // setup(names, onComplete) -> [backend, listioMax] | reasons (string).
+  // setup(names, onComplete, tuning) -> [backend, listioMax] | reasons
+  // (string). tuning: { deliverViaQueue, chainEveryWriteFile } (UringTuning).
   // Once per env: the JS layer keeps the result on these exports.
   Napi::Value Setup(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -275,12 +276,18 @@ class Addon final : public Napi::Addon<Addon>, public CompletionSink {
       }
       napi_unref_threadsafe_function(env, wake_);
     }
+    UringTuning tuning;
+    if (info[2].IsObject()) {
+      auto given = info[2].As<Napi::Object>();
+      tuning.deliver_via_queue = given.Get("deliverViaQueue").ToBoolean();
+      tuning.chain_every_write_file = given.Get("chainEveryWriteFile").ToBoolean();
+    }
     std::string reasons;
     for (uint32_t i = 0; i < names.Length() && !engine_; ++i) {
       std::string name = names.Get(i).As<Napi::String>();
       std::string why;
       if (name == "io_uring") {
-        engine_ = MakeUringEngine(loop, *this, &why);
+        engine_ = MakeUringEngine(loop, *this, tuning, &why);
       } else if (name == "posix") {
         engine_ = MakePosixEngine(loop, *this, &why);
       } else if (name == "threadpool") {

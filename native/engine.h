@@ -87,7 +87,16 @@ std::unique_ptr<Engine> MakeThreadPoolEngine(uv_loop_t* loop,
                                              std::string* why);
 std::unique_ptr<Engine> MakePosixEngine(uv_loop_t* loop, CompletionSink& sink,
                                         std::string* why);
+// Choices the io_uring engine makes by default because they measured
+// faster; bench/ flips them to keep measuring the other side. Read from the
+// thread's process.env by the JS layer (AIO_URING_DELIVERY=queue,
+// AIO_URING_WRITE_FILE=chain): getenv would miss a worker's own env.
+struct UringTuning {
+  bool deliver_via_queue = false;       // completions through the TSFN
+  bool chain_every_write_file = false;  // not only those that sync
+};
 std::unique_ptr<Engine> MakeUringEngine(uv_loop_t* loop, CompletionSink& sink,
+                                        const UringTuning& tuning,
                                         std::string* why);
 
 }  // namespace posix_aio
