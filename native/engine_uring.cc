@@ -91,6 +91,15 @@ constexpr uint64_t kStepMask = 3ull << kStepShift;
 // Direct descriptors (a registered, sparse file table) for kWriteFile chains:
 // open, write, sync and close linked in one submission, never touching the
 // process's fd table.
+//
+// Chains pay where a file ends in a sync: io-wq runs more of them at once
+// than the pool has threads, and 256 small files with sync 'data' went
+// ~1.25x faster than on the pool. Without a sync a file is a create and a
+// page-cache copy, all CPU, and on Linux 6.18 (2 cores) the pool's plain
+// syscalls did 256 files ~1.5x faster than chains, in C as well as from
+// here: io-wq spends more per request and the loop is woken per completion.
+// So those run on the pool (AIO_URING_WRITE_FILE=chain chains them too, for
+// bench/ to keep measuring that choice).
 constexpr unsigned kFileSlots = 1024;
 
 // A kWriteFile chain in the kernel: its slot and each step's result.
@@ -121,8 +130,8 @@ constexpr unsigned kFlagChoices[] = {
 
 class UringEngine final : public Engine {
  public:
-  UringEngine(uv_loop_t* loop, CompletionSink& sink)
-      : Engine(sink), loop_(loop), pool_(loop, sink) {}
+  UringEngine(uv_loop_t* loop, CompletionSink& sink, const UringTuning& tuning)
+      : Engine(sink), loop_(loop), pool_(loop, sink), tuning_(tuning) {}
 
   ~UringEngine() override {
     if (sq_ring_ != MAP_FAILED) munmap(sq_ring_, sq_ring_size_);
@@ -161,8 +170,6 @@ class UringEngine final : public Engine {
       chains_possible_ = true;
     }
 
-    const char* delivery = std::getenv("AIO_URING_DELIVERY");
-    deliver_via_queue_ = delivery != nullptr && std::strcmp(delivery, "queue") == 0;
 
     // Completions are watched through a registered eventfd, which the
     // kernel signals as it posts them.
@@ -380,7 +387,9 @@ class UringEngine final : public Engine {
     int opcode = OpcodeFor(op);
     if (opcode < 0 || !supported_[opcode]) return false;
     if (op.code == OpCode::kWriteFile) {
-      return chains_possible_ && supported_[IORING_OP_WRITE] &&
+      return chains_possible_ &&
+             (op.sync != 0 || tuning_.chain_every_write_file) &&
+             supported_[IORING_OP_WRITE] &&
              supported_[IORING_OP_FSYNC] && supported_[IORING_OP_CLOSE];
     }
     // "The current position" needs IORING_FEAT_RW_CUR_POS.
@@ -699,7 +708,7 @@ class UringEngine final : public Engine {
       budget = self->ReapSome(&done, take) ? budget - take : 0;
       self->RefillFromBacklog();
       if (!done.empty()) {
-        if (self->deliver_via_queue_) {
+        if (self->tuning_.deliver_via_queue) {
           self->sink_.Complete(done.data(), done.size());
         } else {
           self->sink_.Deliver(done.data(), done.size());
@@ -722,12 +731,12 @@ class UringEngine final : public Engine {
 
   uv_loop_t* loop_;
   PoolWork pool_;  // ops the kernel has no opcode for
+  const UringTuning tuning_;
 
   int ring_fd_ = -1;
   int event_fd_ = -1;
   unsigned features_ = 0;
   bool supported_[256] = {};
-  bool deliver_via_queue_ = false;
 
   void* sq_ring_ = MAP_FAILED;
   size_t sq_ring_size_ = 0;
@@ -768,8 +777,9 @@ class UringEngine final : public Engine {
 }  // namespace
 
 std::unique_ptr<Engine> MakeUringEngine(uv_loop_t* loop, CompletionSink& sink,
+                                        const UringTuning& tuning,
                                         std::string* why) {
-  auto engine = std::make_unique<UringEngine>(loop, sink);
+  auto engine = std::make_unique<UringEngine>(loop, sink, tuning);
   if (!engine->Start(why)) return nullptr;
   return engine;
 }
