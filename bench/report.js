@@ -62,7 +62,8 @@ function markdownOf (results, info) {
     `- files on ${info.filesystem}; posix-aio engines here: ${info.engines.join(', ')}`,
     '',
     'Contenders take turns and each figure is the median of its rounds; a ratio is to the row named in its',
-    'table\'s header, measured in the same run. fio runs after the Node.js contenders, as the machine\'s limit.',
+    'table\'s header, measured in the same run. fio runs after the Node.js contenders, as the machine\'s limit;',
+    'for many-files that limit is plain C (bench/limits/create_files.c), taking turns with the others.',
     ''
   ]
   if (!info.fio) {
@@ -73,6 +74,7 @@ function markdownOf (results, info) {
     lines.push(`## ${r.title}`, '', `| contender | ${r.unit} | ratio to ${r.baseName} |`, '|---|---:|---:|')
     for (const row of r.rows) lines.push(`| ${row.name} | ${number(row.value)} | ${ratio(row.ratio)} |`)
     lines.push('')
+    if (r.note) lines.push(r.note, '')
   }
   return lines.join('\n')
 }
@@ -100,7 +102,8 @@ function svgOf (results, info) {
       const value = Number.isNaN(row.ratio) ? 0 : row.ratio
       const ours = row.name.startsWith('posix-aio') || row.name.startsWith('LogWriter')
       const peer = row.name === r.baseName
-      const cls = ours ? 'ours' : peer ? 'peer' : row.name.startsWith('fio') ? 'fio' : 'other'
+      const limit = row.name.startsWith('fio') || row.name.startsWith('C ')
+      const cls = ours ? 'ours' : peer ? 'peer' : limit ? 'fio' : 'other'
       parts.push(`<text x="${labelWidth - 8}" y="${y + barHeight - 4}" class="label">${escape(row.name)}</text>`)
       parts.push(`<rect x="${labelWidth}" y="${y}" width="${Math.max(1, value * scale).toFixed(1)}" height="${barHeight}" class="${cls}"/>`)
       parts.push(`<text x="${labelWidth + value * scale + 6}" y="${y + barHeight - 4}" class="value">${ratio(row.ratio)} · ${number(row.value)} ${escape(r.unit)}</text>`)
