@@ -19,6 +19,7 @@ const engines = require('./engines').engines(root)
 
 let passed = 0
 let failed = 0
+let skipped = 0
 let todo = 0
 const failedEngines = []
 const coverage = join(root, '.tap', 'coverage')
@@ -37,9 +38,12 @@ engines.forEach((engine) => {
   const pass = summary ? Number(summary[2]) : 0
   // A todo (a known bug, named in the test) is neither passed nor failed.
   const todos = Number(/# \{ total: \d+.*?, todo: (\d+)/.exec(run.stdout)?.[1] ?? 0)
+  // A skip (a test for another engine or platform) is neither, too.
+  const skips = Number(/# \{ total: \d+.*?, skip: (\d+)/.exec(run.stdout)?.[1] ?? 0)
   passed += pass
   todo += todos
-  failed += total - pass - todos
+  skipped += skips
+  failed += total - pass - todos - skips
   if (run.status !== 0) failedEngines.push(engine)
 })
 
@@ -58,7 +62,7 @@ const covered = subset || (report.status === 0 && readdirSync(coverage).length >
 console.log(covered ? '# coverage: complete' : '# coverage: INCOMPLETE')
 
 console.log(`\n# engines run: ${engines.join(', ')}${failedEngines.length ? `; failing: ${failedEngines.join(', ')}` : ''}`)
-console.log(`${passed} passed, ${failed} failed${todo > 0 ? `, ${todo} todo` : ''}`)
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}${todo > 0 ? `, ${todo} todo` : ''}`)
 // exitCode, not exit(): stdout may be a pipe (CI tees it), and exit() would
 // drop whatever is still queued for it.
 process.exitCode = failedEngines.length === 0 && covered ? 0 : 1
