@@ -139,14 +139,19 @@ function plainC (dir) {
 // A create this slow (µs) means the disk, not the IO path, is being measured.
 const SLOW_CREATE_US = 200
 
-// The mean time to create (and close) an empty file in a new directory
-// under `dir`, in µs. The files stay until the scenario's directory goes.
+// The median time to create (and close) an empty file in a new directory
+// under `dir`, in µs: a median, as the first creates in a block group also
+// initialize it, and a new filesystem is busy doing that for a while. The
+// files stay until the scenario's directory goes.
 function createMicroseconds (dir) {
   const probe = mkdtempSync(join(dir, 'probe-'))
-  const count = 64
-  const start = performance.now()
-  for (let i = 0; i < count; i++) closeSync(openSync(join(probe, `p${i}`), 'w'))
-  return (performance.now() - start) * 1000 / count
+  const times = []
+  for (let i = 0; i < 64; i++) {
+    const start = performance.now()
+    closeSync(openSync(join(probe, `p${i}`), 'w'))
+    times.push((performance.now() - start) * 1000)
+  }
+  return median(times)
 }
 
 function makeFile (file, size) {
@@ -205,7 +210,7 @@ async function main () {
 
     if (wanted('many-files')) {
       const filesDir = mkdtempSync(join(dir, 'files-'))
-      const slowCreate = createMicroseconds(filesDir)
+      const createBefore = createMicroseconds(filesDir)
       // The io_uring engine writes these files on the pool, as chains
       // measured slower; this contender keeps measuring the chains.
       const chains = engines.includes('io_uring')
@@ -214,8 +219,11 @@ async function main () {
       const r = await compare('AIO.write of 256 new files of 4 KiB vs Promise.all(fs.promises.writeFile) (files/s)',
         [...ours, ...chains, fsPlain, fsUring, ...plainC(dir)], 'many-files',
         { dir: filesDir, count: 256, bytes: 4096, batches: quick ? 4 : 16 }, 'files/s')
+      // Before and after: the batches' directories may land elsewhere than
+      // the first probe's.
+      const slowCreate = Math.max(createBefore, createMicroseconds(filesDir))
       if (slowCreate > SLOW_CREATE_US) {
-        r.note = `Creating a file in the bench's directory took ${Math.round(slowCreate)} µs just before this scenario ` +
+        r.note = `Creating a file in the bench's directory took ${Math.round(slowCreate)} µs around this scenario ` +
           '(usually tens of µs). ext4 without a journal is slow to create files next to ones deleted in the last few ' +
           'minutes (an earlier run\'s, say), so these figures measure that: run again in five minutes, or set BENCH_DIR.'
         log(`  note: ${r.note}`)
