@@ -14,7 +14,8 @@
 // The kernel is never asked for more completions than the CQ ring holds: ops
 // beyond that wait in a backlog and go in as completions free room, so the
 // CQ cannot overflow and nothing is dropped. Ops the kernel has no opcode for
-// (per IORING_REGISTER_PROBE) run on libuv's pool instead.
+// (per IORING_REGISTER_PROBE), and AIO.write's files that end without a sync
+// (see kFileSlots), run on libuv's pool instead.
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <sys/eventfd.h>
@@ -25,7 +26,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -96,7 +96,7 @@ constexpr uint64_t kStepMask = 3ull << kStepShift;
 // than the pool has threads, and 256 small files with sync 'data' went
 // ~1.25x faster than on the pool. Without a sync a file is a create and a
 // page-cache copy, all CPU, and on Linux 6.18 (2 cores) the pool's plain
-// syscalls did 256 files ~1.5x faster than chains, in C as well as from
+// syscalls did 256 files ~1.4x faster than chains, in C as well as from
 // here: io-wq spends more per request and the loop is woken per completion.
 // So those run on the pool (AIO_URING_WRITE_FILE=chain chains them too, for
 // bench/ to keep measuring that choice).
@@ -169,7 +169,6 @@ class UringEngine final : public Engine {
       for (unsigned slot = kFileSlots; slot > 0; --slot) free_slots_.push_back(slot - 1);
       chains_possible_ = true;
     }
-
 
     // Completions are watched through a registered eventfd, which the
     // kernel signals as it posts them.
@@ -730,7 +729,7 @@ class UringEngine final : public Engine {
   }
 
   uv_loop_t* loop_;
-  PoolWork pool_;  // ops the kernel has no opcode for
+  PoolWork pool_;  // ops the kernel has no opcode for; unsynced kWriteFile
   const UringTuning tuning_;
 
   int ring_fd_ = -1;
