@@ -95,7 +95,13 @@ const writeOpeners = {
 }
 
 const writers = {
-  aio: (paths, data) => aio().AIO.write(Object.fromEntries(paths.map((p) => [p, data]))),
+  // The record is built inside the timing, with the loop the README
+  // advises (Object.fromEntries took V8 ~0.3 ms more per 256 new paths).
+  aio: (paths, data) => {
+    const files = {}
+    for (const path of paths) files[path] = data
+    return aio().AIO.write(files)
+  },
   fs: (paths, data) => Promise.all(paths.map((p) => fsp.writeFile(p, data)))
 }
 
