@@ -1,10 +1,32 @@
 #include "pool_work.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
 namespace posix_aio {
+
+namespace {
+
+// libuv's own reading of UV_THREADPOOL_SIZE (src/threadpool.c): default 4,
+// at least 1, at most 1024. The pool is the process's, and so is this
+// variable: libuv reads it once, from the process environment.
+size_t PoolThreads() {
+  const char* value = std::getenv("UV_THREADPOOL_SIZE");
+  if (value == nullptr) return 4;
+  auto threads = static_cast<unsigned>(std::atoi(value));
+  return std::clamp(threads, 1u, 1024u);
+}
+
+// What Cancel could match: an op on a descriptor (any fd it is given is an
+// open one) or a control block's.
+bool Cancelable(const Op& op) { return op.fd >= 0 || op.owner != nullptr; }
+
+}  // namespace
+
+PoolWork::PoolWork(uv_loop_t* loop, CompletionSink& sink)
+    : loop_(loop), sink_(sink), pool_threads_(PoolThreads()) {}
 
 PoolWork::~PoolWork() {
   // Destroying groups that a pool thread may still touch would be a
@@ -18,14 +40,17 @@ PoolWork::~PoolWork() {
 void PoolWork::Queue(Op* const* ops, size_t count, Job job, void* context,
                      bool cancelable, Gather* gather) {
   auto* group = new Group();
-  group->req.data = group;
-  group->owner = this;
   group->job = job;
   group->context = context;
   group->cancelable = cancelable;
   group->gather = gather;
   group->ops.assign(ops, ops + count);
+  Start(group);
+}
 
+void PoolWork::Start(Group* group) {
+  group->req.data = group;
+  group->owner = this;
   int rc = uv_queue_work(loop_, &group->req, Work, AfterWork);
   if (rc != 0) {
     // Only fails for a null callback or a closing loop; report it per op.
@@ -41,6 +66,11 @@ void PoolWork::Queue(Op* const* ops, size_t count, Job job, void* context,
 
 void PoolWork::QueueEach(Op* const* ops, size_t count, bool together) {
   if (count == 0) return;
+  if (together && count > pool_threads_ &&
+      std::none_of(ops, ops + count, [](const Op* op) { return Cancelable(*op); })) {
+    QueueShared(ops, count);
+    return;
+  }
   Gather* gather = together ? new Gather(count) : nullptr;
   auto run = [](void*, Op* const* job, size_t n) {
     for (size_t i = 0; i < n; ++i) RunBlocking(*job[i]);
@@ -48,6 +78,39 @@ void PoolWork::QueueEach(Op* const* ops, size_t count, bool together) {
   for (size_t i = 0; i < count; ++i) {
     Queue(&ops[i], 1, run, nullptr, true, gather);
   }
+}
+
+void PoolWork::QueueShared(Op* const* ops, size_t count) {
+  auto* shared = new Shared();
+  shared->ops.assign(ops, ops + count);
+  shared->jobs_left = pool_threads_;
+  auto run = [](void* context, Op* const*, size_t) {
+    auto* work = static_cast<Shared*>(context);
+    size_t i;
+    while ((i = work->next.fetch_add(1, std::memory_order_relaxed)) < work->ops.size()) {
+      RunBlocking(*work->ops[i]);
+    }
+  };
+  for (size_t job = 0; job < pool_threads_; ++job) {
+    auto* group = new Group();
+    group->job = run;
+    group->context = shared;
+    group->cancelable = false;
+    group->gather = nullptr;
+    group->shared = shared;
+    Start(group);
+  }
+}
+
+void PoolWork::FinishShared(Shared* shared) {
+  if (--shared->jobs_left > 0) return;
+  // Ops that no job took: their jobs were withdrawn (teardown) or never
+  // started (a closing loop).
+  for (size_t i = std::min(shared->next.load(), shared->ops.size()); i < shared->ops.size(); ++i) {
+    shared->ops[i]->result = -ECANCELED;
+  }
+  sink_.Complete(shared->ops.data(), shared->ops.size());
+  delete shared;
 }
 
 void PoolWork::Work(uv_work_t* req) {
@@ -71,7 +134,9 @@ void PoolWork::AfterWork(uv_work_t* req, int status) {
 
 void PoolWork::Deliver(Group* group) {
   Gather* gather = group->gather;
-  if (gather == nullptr) {
+  if (group->shared != nullptr) {
+    FinishShared(group->shared);
+  } else if (gather == nullptr) {
     sink_.Complete(group->ops.data(), group->ops.size());
   } else {
     gather->done.insert(gather->done.end(), group->ops.begin(),

@@ -20,7 +20,7 @@ class PoolWork {
   // Runs on a pool thread and fills in each op's result.
   using Job = void (*)(void* context, Op* const* ops, size_t count);
 
-  PoolWork(uv_loop_t* loop, CompletionSink& sink) : loop_(loop), sink_(sink) {}
+  PoolWork(uv_loop_t* loop, CompletionSink& sink);
   ~PoolWork();
   PoolWork(const PoolWork&) = delete;
   PoolWork& operator=(const PoolWork&) = delete;
@@ -43,6 +43,10 @@ class PoolWork {
   // Loop thread only. Runs each op as its own cancelable job of ordinary
   // blocking syscalls (RunBlocking), so up to UV_THREADPOOL_SIZE run at once;
   // `together`, they reach the sink in one piece when the last is done.
+  // A batch of more ops than the pool has threads, none of which Cancel
+  // could ever match (AIO.write's files, AIO.read's opens), goes as one job
+  // per thread instead, each running the next op until none is left: a few
+  // handoffs rather than one per op (~5% more files/s for 256 new files).
   void QueueEach(Op* const* ops, size_t count, bool together);
 
   // Loop thread only. Cancels the cancelable groups holding `op` (or, when
@@ -54,6 +58,13 @@ class PoolWork {
   void Drain();
 
  private:
+  // The ops that QueueEach shares out among several jobs.
+  struct Shared {
+    std::vector<Op*> ops;
+    std::atomic<size_t> next{0};  // the next op a job takes
+    size_t jobs_left = 0;         // loop thread only
+  };
+
   struct Group {
     uv_work_t req;
     PoolWork* owner;
@@ -61,6 +72,7 @@ class PoolWork {
     void* context;
     bool cancelable;
     Gather* gather;
+    Shared* shared = nullptr;  // the jobs of one shared batch; not cancelable
     std::atomic<bool> finished{false};
     std::vector<Op*> ops;
     Group* prev = nullptr;
@@ -69,10 +81,14 @@ class PoolWork {
 
   static void Work(uv_work_t* req);
   static void AfterWork(uv_work_t* req, int status);
+  void Start(Group* group);
   void Deliver(Group* group);
+  void QueueShared(Op* const* ops, size_t count);
+  void FinishShared(Shared* shared);
 
   uv_loop_t* loop_;
   CompletionSink& sink_;
+  size_t pool_threads_;  // as libuv counts them
   Group* head_ = nullptr;  // groups queued or running; loop thread only
   size_t outstanding_ = 0;
 };
