@@ -1,10 +1,11 @@
 // Shared test helpers. Every test runs against whichever engine AIO_BACKEND
 // selects; scripts/test.js runs the suite once per engine.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import { Worker } from 'node:worker_threads'
 import { AIO } from '../lib/index'
 
 export const backend = AIO.backend
@@ -66,4 +67,38 @@ export function refusingShim (t: Test): string {
   const shim = join(scratchDir(t), 'refuse.so')
   execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(__dirname, 'fixtures', 'refuse.c'), '-ldl', '-lpthread'])
   return [process.env.LD_PRELOAD, shim].filter(Boolean).join(':')
+}
+
+// The descriptors open in this process, by number.
+export function openFds (): string[] {
+  return readdirSync('/proc/self/fd').sort((a, b) => Number(a) - Number(b))
+}
+
+// Starts WORKERS workers of this fixture one after another, each
+// terminated once it reports IO in flight; the process goes on, this
+// thread's engine is untouched and /proc/self/fd is as it was.
+export async function terminateWorkers (t: Test, fixture: string, what: string): Promise<void> {
+  const dir = scratchDir(t)
+  const mainStats = AIO.stats()
+  const before = openFds()
+  const WORKERS = 20
+  for (let i = 0; i < WORKERS; i++) {
+    const worker = new Worker(fixture, { workerData: { dir, mode: 'terminate' } })
+    const report = await new Promise<{ backend: string, inFlight: number, lines?: number }>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    t.equal(report.backend, backend, 'the worker has its own engine, chosen the same way')
+    t.ok(report.inFlight > 0, `worker ${i} had ${report.inFlight} ops in flight` +
+      (report.lines === undefined ? '' : ` (${report.lines} lines written)`))
+    t.equal(await worker.terminate(), 1, 'terminated')
+  }
+  t.same(AIO.stats(), mainStats, "the workers' ops never touched this thread's engine")
+  // Node closes the worker's own file as the thread goes (trackUnmanagedFds);
+  // the engine's ring and eventfd, and every file its ops opened, must go too.
+  const after = openFds()
+  const leaked = after.filter((fd) => !before.includes(fd)).map((fd) => readlinkSync(`/proc/self/fd/${fd}`).replace(dir, '<dir>'))
+  t.same(after, before, `/proc/self/fd: ${before.length} before ${WORKERS} workers, ${after.length} after` +
+    (leaked.length > 0 ? ` (left open: ${leaked.slice(0, 3).join(', ')}${leaked.length > 3 ? ', …' : ''})` : ''))
+  t.comment(`${WORKERS} workers terminated with ${what} in flight; fds before ${before.length}, after ${after.length}`)
 }
