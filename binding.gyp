@@ -4,8 +4,13 @@
       "target_name": "posix_aio",
       "sources": [
         "native/addon.cc",
+        "native/args.cc",
+        "native/batch.cc",
+        "native/block_wrap.cc",
+        "native/blocking.cc",
         "native/control_block.cc",
-        "native/op.cc",
+        "native/delivery.cc",
+        "native/engines.cc",
         "native/pool_work.cc",
         "native/engine_threadpool.cc"
       ],
@@ -30,7 +35,7 @@
       },
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/engine_posix.cc", "native/engine_uring.cc"],
+          "sources": ["native/engine_posix.cc", "native/engine_uring.cc", "native/uring_ring.cc"],
           "defines": ["AIO_HAVE_POSIX_AIO", "AIO_HAVE_URING"],
           "libraries": ["-lrt"]
         }],

@@ -27,7 +27,8 @@ const FIO_SECONDS = quick ? 1 : 2
 const log = (...m) => process.stderr.write(m.join(' ') + '\n')
 const wanted = (scenario) => !only || only === scenario
 
-const ENGINES = ['io_uring', 'posix', 'threadpool']
+// Every engine of the addon's registry, in the order it tries them.
+const ENGINES = require('../dist/binding').native.engines
 
 function engineWorks (engine) {
   try {
@@ -187,12 +188,6 @@ async function main () {
     const ours = engines.map((e) => start({ name: `posix-aio ${e}`, kind: 'aio', env: { AIO_BACKEND: e } }))
     const fsPlain = start({ name: 'fs.promises', kind: 'fs' })
     const fsUring = start({ name: 'fs.promises UV_USE_IO_URING=1', kind: 'fs', env: { UV_USE_IO_URING: '1' }, child: true })
-    // The io_uring engine hands completions to JS from the loop thread; this
-    // contender routes them through the thread-safe-function queue instead,
-    // to keep measuring that choice.
-    const viaQueue = engines.includes('io_uring')
-      ? [start({ name: 'posix-aio io_uring, completions via queue', kind: 'aio', env: { AIO_BACKEND: 'io_uring', AIO_URING_DELIVERY: 'queue' } })]
-      : []
 
     if (wanted('random-read')) {
       const file = join(dir, 'random.bin')
@@ -202,7 +197,7 @@ async function main () {
         for (const depth of [1, 32]) {
           const where = direct ? 'O_DIRECT' : 'page cache'
           const r = await compare(`random 4 KiB reads, ${where}, depth ${depth}, ${size >> 20} MiB file (reads/s)`,
-            [...ours, ...(direct ? [] : viaQueue), fsPlain, fsUring], 'random-read',
+            [...ours, fsPlain, fsUring], 'random-read',
             { file, size, depth, seconds: SECONDS, direct }, 'reads/s')
           for (const engine of ['io_uring', 'posixaio', 'psync']) {
             const f = fio(`fio ${engine}`, file, { rw: 'randread', bs: '4k', depth, engine, direct, seconds: FIO_SECONDS })
@@ -219,13 +214,8 @@ async function main () {
       // Without plain C to tell how slow the scenario's own files were, a
       // probe before and after it.
       const createBefore = limits.length > 0 ? 0 : createMicroseconds(filesDir)
-      // The io_uring engine writes these files on the pool, as chains
-      // measured slower; this contender keeps measuring the chains.
-      const chains = engines.includes('io_uring')
-        ? [start({ name: 'posix-aio io_uring, as linked chains', kind: 'aio', env: { AIO_BACKEND: 'io_uring', AIO_URING_WRITE_FILE: 'chain' } })]
-        : []
       const r = await compare('AIO.write of 256 new files of 4 KiB vs Promise.all(fs.promises.writeFile) (files/s)',
-        [...ours, ...chains, fsPlain, fsUring, ...limits], 'many-files',
+        [...ours, fsPlain, fsUring, ...limits], 'many-files',
         { dir: filesDir, count: 256, bytes: 4096, batches: quick ? 4 : 16 }, 'files/s')
       const slowCreate = limits.length > 0
         ? 1e6 / r.rows.find((row) => row.name === plainCName(1)).value

@@ -1,8 +1,9 @@
 // The AIO namespace: the POSIX calls of aio(7), each a batch of one (or, for
 // lioListio, one batch of many), and AIO.write / AIO.read of many files.
+import { constants as osConstants } from 'node:os'
 import { native } from './binding'
 import { ControlBlock, kBytes, kNative, kSettled, kStarted } from './control_block'
-import { engine, opcodes, type Backend, type Engine } from './engine'
+import { Batch, engine, type Backend } from './engine'
 import {
   batchError, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError,
   validateFd, type SystemError
@@ -10,6 +11,7 @@ import {
 import { readFiles, writeFiles, type ReadRequest, type WriteFilesOptions } from './many_files'
 
 const C = native.constants
+const EAGAIN = -osConstants.errno.EAGAIN
 
 /** AIO.LIO_WAIT's type, so that lioListio's return type follows the mode. */
 export type LioWait = number & { readonly __lioMode: 'wait' }
@@ -28,25 +30,28 @@ export interface AioStats {
   inFlight: number
 }
 
-function syscallOf (code: number): string {
-  return code === opcodes.read ? 'aio_read' : 'aio_write'
+type BlockOp = 'read' | 'write' | 'fsync' | 'fdatasync'
+
+// Checks a block for an op of `kind` (throwing as validate() does) and
+// describes it into the batch; nothing is submitted yet.
+function describeBlock (batch: Batch, cb: ControlBlock, kind: BlockOp): void {
+  if (kind === 'read' || kind === 'write') {
+    const bytes = cb[kBytes]('transfer')!
+    batch.addFor(cb[kNative], cb.reqprio, kind, cb.fd, bytes, 0, cb.nbytes, cb.offset)
+  } else {
+    cb[kBytes]('fd')
+    batch.addFor(cb[kNative], cb.reqprio, kind, cb.fd)
+  }
 }
 
-type BlockArgs = Parameters<Engine['queueBlock']>
-
-// Checks a block for the op `code` (throwing as validate() does) and returns
-// the arguments that queue it; nothing is queued yet.
-function blockArgs (cb: ControlBlock, code: number): BlockArgs {
-  const transfer = code === opcodes.read || code === opcodes.write
-  const bytes = cb[kBytes](transfer ? 'transfer' : code === opcodes.nop ? 'none' : 'fd')
-  return [cb[kNative], code, Math.max(cb.fd, 0), bytes, transfer ? cb.nbytes : 0, cb.offset, cb.reqprio]
-}
-
-// Not async: a bad block must throw synchronously, before anything is queued.
-function submitOne (cb: ControlBlock, code: number, syscall: string): Promise<number> {
-  engine().queueBlock(...blockArgs(cb, code))
-  const settle = cb[kStarted]()
-  return engine().submit(() => settle()).then(([result]) => {
+// Not async: a bad block must throw synchronously, before anything is submitted.
+function submitOne (cb: ControlBlock, kind: BlockOp, syscall: string): Promise<number> {
+  const batch = new Batch()
+  describeBlock(batch, cb, kind)
+  let settle!: () => void
+  const done = engine().submit(batch, () => settle())
+  settle = cb[kStarted]()
+  return done.then(([result]) => {
     if (result < 0) throw systemError(result, syscall)
     return result
   })
@@ -61,8 +66,8 @@ function assertSubmitted (cb: ControlBlock): void {
   if (cb[kNative].state() === 0) throw invalidState('the control block was never submitted')
 }
 
-function blockOpcode (cb: ControlBlock): number {
-  return cb.opcode === C.LIO_WRITE ? opcodes.write : cb.opcode === C.LIO_NOP ? opcodes.nop : opcodes.read
+function blockOp (cb: ControlBlock): 'read' | 'write' | 'nop' {
+  return cb.opcode === C.LIO_WRITE ? 'write' : cb.opcode === C.LIO_NOP ? 'nop' : 'read'
 }
 
 function validateBlockList (value: unknown, name: string): Array<ControlBlock | null> {
@@ -85,7 +90,7 @@ function lioOutcome (blocks: Array<ControlBlock | null>, raw: ArrayLike<number>)
   for (let i = 0; i < blocks.length; i++) {
     const value = raw[i]
     if (value < 0) {
-      const error = systemError(value, syscallOf(blockOpcode(blocks[i]!)))
+      const error = systemError(value, blockOp(blocks[i]!) === 'write' ? 'aio_write' : 'aio_read')
       errors.push(error)
       results.push(error)
     } else {
@@ -101,28 +106,36 @@ function lioListio (mode: number, list: unknown): Promise<number[]> | number[] {
     throw invalidArgValue('mode', mode, 'must be AIO.LIO_WAIT or AIO.LIO_NOWAIT')
   }
   const blocks = validateBlockList(list, 'list')
-  // Every block is checked before any is queued.
-  const args = blocks.map((cb) => cb === null ? null : blockArgs(cb, blockOpcode(cb)))
-  const e = engine()
-  // Which entries were queued: results come back in queue order.
-  const queuedAt: number[] = []
-  const raw = new Array<number>(blocks.length).fill(0)
-  const settles: Array<() => void> = []
-  for (let i = 0; i < blocks.length; i++) {
-    const cb = blocks[i]
-    if (cb === null) continue
-    if (e.queueBlock(...args[i]!)) {
-      queuedAt.push(i)
-      settles.push(cb[kStarted]())
+  // Every block is checked and described before any is submitted; LIO_NOP
+  // entries are done at once and submit nothing.
+  const batch = new Batch()
+  const submittedAt: number[] = []
+  const nops: ControlBlock[] = []
+  blocks.forEach((cb, i) => {
+    if (cb === null) return
+    const kind = blockOp(cb)
+    if (kind === 'nop') {
+      cb[kBytes]('none')
+      nops.push(cb)
+      return
     }
-  }
+    describeBlock(batch, cb, kind)
+    submittedAt.push(i)
+  })
+  const e = engine()
+  const raw = new Array<number>(blocks.length).fill(0)
   if (mode === C.LIO_WAIT) {
-    const results = e.submitWait()
-    queuedAt.forEach((at, k) => { raw[at] = results[k]; settles[k]() })
+    const results = e.submitWait(batch)
+    for (const cb of nops) cb[kNative].finishNop()
+    submittedAt.forEach((at, k) => { raw[at] = results[k] })
     return lioOutcome(blocks, raw)
   }
-  return e.submit((k) => settles[k]()).then((results) => {
-    queuedAt.forEach((at, k) => { raw[at] = results[k] })
+  const settles: Array<() => void> = []
+  const done = e.submit(batch, (k) => settles[k]())
+  for (const cb of nops) cb[kNative].finishNop()
+  for (const at of submittedAt) settles.push(blocks[at]![kStarted]())
+  return done.then((results) => {
+    submittedAt.forEach((at, k) => { raw[at] = results[k] })
     return lioOutcome(blocks, raw)
   })
 }
@@ -130,14 +143,14 @@ function lioListio (mode: number, list: unknown): Promise<number[]> | number[] {
 function read (cb: ControlBlock): Promise<number>
 function read (files: readonly string[] | Record<string, ReadRequest | null | undefined>): Promise<Record<string, Buffer>>
 function read (target: unknown): Promise<number> | Promise<Record<string, Buffer>> {
-  if (target instanceof ControlBlock) return submitOne(target, opcodes.read, 'aio_read')
+  if (target instanceof ControlBlock) return submitOne(target, 'read', 'aio_read')
   return readFiles(target)
 }
 
 function write (cb: ControlBlock): Promise<number>
 function write (files: Record<string, string | ArrayBufferView>, options?: WriteFilesOptions): Promise<Record<string, number>>
 function write (target: unknown, options?: unknown): Promise<number> | Promise<Record<string, number>> {
-  if (target instanceof ControlBlock) return submitOne(target, opcodes.write, 'aio_write')
+  if (target instanceof ControlBlock) return submitOne(target, 'write', 'aio_write')
   return writeFiles(target, options)
 }
 
@@ -145,17 +158,16 @@ function fsync (op: number, target: ControlBlock | number): Promise<void> {
   if (op !== C.O_SYNC && op !== C.O_DSYNC) {
     throw invalidArgValue('op', op, 'must be AIO.O_SYNC or AIO.O_DSYNC')
   }
-  const code = op === C.O_SYNC ? opcodes.fsync : opcodes.fdatasync
+  const kind = op === C.O_SYNC ? 'fsync' : 'fdatasync'
   if (target instanceof ControlBlock) {
-    return submitOne(target, code, 'aio_fsync').then(() => {})
+    return submitOne(target, kind, 'aio_fsync').then(() => {})
   }
   if (typeof target !== 'number') {
     throw invalidArgType('cbOrFd', 'of type number or an instance of ControlBlock', target)
   }
-  const fd = validateFd(target, 'cbOrFd')
-  const e = engine()
-  e.queueFd(code, fd)
-  return e.submit().then(([result]) => {
+  const batch = new Batch()
+  batch.add(kind, validateFd(target, 'cbOrFd'))
+  return engine().submit(batch).then(([result]) => {
     if (result < 0) throw systemError(result, 'aio_fsync')
   })
 }
@@ -175,16 +187,15 @@ function return_ (cb: ControlBlock): number {
 
 function cancel (fd: number, cb?: ControlBlock | null): number {
   validateFd(fd)
-  engine()
   let result: number
   if (cb === undefined || cb === null) {
-    result = native.cancel(fd)
+    result = engine().cancelFd(fd)
   } else {
     assertBlock(cb, 'cb')
     if (cb[kNative].state() === 1 && cb.fd !== fd) {
       throw invalidArgValue('fd', fd, `does not match the control block's fd (${cb.fd})`)
     }
-    result = native.cancel(fd, cb[kNative])
+    result = engine().cancelFd(fd, cb[kNative])
   }
   if (result < 0) throw systemError(result, 'aio_cancel')
   return result
@@ -204,7 +215,7 @@ function suspend (list: ReadonlyArray<ControlBlock | null | undefined>, timeoutM
   if (timeoutMs === undefined) return done
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(systemError(-11, 'aio_suspend')), timeoutMs)
+    timer = setTimeout(() => reject(systemError(EAGAIN, 'aio_suspend')), timeoutMs)
   })
   return Promise.race([done, expired]).finally(() => clearTimeout(timer))
 }

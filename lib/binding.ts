@@ -10,14 +10,41 @@ export interface NativeControlBlock {
   result (): number
   /** false while in flight. */
   reset (): boolean
+  /** A LIO_NOP entry: done at once, nothing submitted; false while in flight. */
+  finishNop (): boolean
 }
 
+/**
+ * Each op kind's arguments, in the order of its row of the op-traits table
+ * (native/op.h): numbers, and the values an op pins while in flight.
+ */
+export interface OpArgs {
+  read: [fd: number, buffer: Uint8Array, start: number, length: number, position: number]
+  write: [fd: number, buffer: Uint8Array, start: number, length: number, position: number]
+  fsync: [fd: number]
+  fdatasync: [fd: number]
+  nop: []
+  open: [path: string | Uint8Array, flags: number, mode: number]
+  close: [fd: number]
+  /** Result: a regular file's size, else 0. */
+  fstatSize: [fd: number]
+  /** Each buffer whole, at most IOV_MAX; the array stays pinned, so pass one nobody else holds. */
+  readv: [fd: number, buffers: Uint8Array[], position: number]
+  writev: [fd: number, buffers: Uint8Array[], position: number]
+  ftruncate: [fd: number, length: number]
+  /** Fills `out` (18 or more) with dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, then sec and nsec of atime, mtime, ctime, birthtime. */
+  fstat: [fd: number, out: Float64Array]
+  /** Open, write, sync (0 none, 1 data, 2 full) and close as one op. */
+  writeFile: [path: string | Uint8Array, flags: number, mode: number, buffer: Uint8Array, start: number,
+    length: number, position: number, sync: number]
+}
+export type OpName = keyof OpArgs
+
 export interface Native {
-  opcodes: {
-    read: number, write: number, fsync: number, fdatasync: number,
-    nop: number, open: number, close: number, fstatSize: number,
-    readv: number, writev: number, ftruncate: number, fstat: number
-  }
+  /** Op kinds by name, from the op-traits table. */
+  ops: Record<OpName, number>
+  /** Every engine, in the order they are tried by default. */
+  engines: string[]
   constants: {
     LIO_READ: number, LIO_WRITE: number, LIO_NOP: number, LIO_WAIT: number, LIO_NOWAIT: number,
     AIO_CANCELED: number, AIO_NOTCANCELED: number, AIO_ALLDONE: number,
@@ -26,39 +53,25 @@ export interface Native {
     /** The most buffers one readv/writev op takes. */
     IOV_MAX: number
   }
-  compiledBackends: string[]
   ControlBlock: new () => NativeControlBlock
+  /** Creates the first engine of `names` that works: [name, chunk size], or the reasons none did. Once per thread. */
+  setup (names: string[], onComplete: (triples: Float64Array) => void): [string, number] | string
   /**
-   * Creates the first engine of `names` that works: [name, chunk size], or the reasons none did. Once per thread.
-   * `tuning` flips the io_uring engine's measured choices, for bench/ to keep measuring them.
+   * Decodes and checks `count` ops described by `slots[0, used)` and `refs`,
+   * then submits them as one batch, or throws having submitted none.
+   * Returns the batch's token. `together`: deliver each chunk in one piece.
    */
-  setup (names: string[], onComplete: (triples: Float64Array) => void,
-    tuning: { deliverViaQueue: boolean, chainEveryWriteFile: boolean }): [string, number] | string
-  queueTransfer (code: number, fd: number, buffer: Uint8Array, start: number, length: number, position: number): void
-  queueFd (code: number, fd: number): void
-  /** A Uint8Array path is taken as raw bytes. */
-  queueOpen (path: string | Uint8Array, flags: number, mode: number): void
-  /** open, write, sync (0 none, 1 data, 2 full) and close as one op. */
-  queueWriteFile (path: string, flags: number, mode: number, buffer: Uint8Array, start: number, length: number,
-    position: number, sync: number): void
-  /** false when the block finished at once (LIO_NOP). */
-  queueBlock (block: NativeControlBlock, code: number, fd: number, buffer: Uint8Array | null,
-    nbytes: number, offset: number, reqprio: number): boolean
-  /** readv/writev of whole buffers (at most IOV_MAX); `buffers` stays pinned, so pass an array nobody else holds. */
-  queueVector (code: number, fd: number, buffers: Uint8Array[], position: number): void
-  /** Fills `out` (18 or more) with dev, mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, then sec and nsec of atime, mtime, ctime, birthtime. */
-  queueFstat (fd: number, out: Float64Array): void
-  queueTruncate (fd: number, length: number): void
-  /** An ArrayBuffer whose memory starts at a multiple of `alignment` (a power of two). */
-  alignedBuffer (size: number, alignment: number): ArrayBuffer
-  /** The largest power of two (up to 2^30) dividing the address of the view's first byte; for tests. */
-  alignmentOf (view: Uint8Array): number
-  /** `together`: deliver each chunk's results in one piece (the caller awaits the batch). */
-  submit (token: number, together: boolean): void
-  submitWait (): Float64Array
-  cancel (fd: number, block?: NativeControlBlock): number
+  submit (slots: Float64Array, used: number, count: number, refs: unknown[], together: boolean): number
+  /** The same, run to completion before it returns (LIO_WAIT): each op's result. */
+  submitWait (slots: Float64Array, used: number, count: number, refs: unknown[]): Float64Array
+  /** Cancels op `index` of batch `token`: AIO_CANCELED, AIO_NOTCANCELED or AIO_ALLDONE. */
+  cancel (token: number, index: number): number
+  /** aio_cancel() within this thread's ops: the block's op, or every cancellable op on `fd`; or -errno. */
+  cancelFd (fd: number, block?: NativeControlBlock): number
   /** [submitted, completed, batches, notifications, inFlight] */
   stats (): [number, number, number, number, number]
+  /** An ArrayBuffer whose memory starts at a multiple of `alignment` (a power of two). */
+  alignedBuffer (size: number, alignment: number): ArrayBuffer
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -2,9 +2,9 @@
 // they are set; the native block (which owns the real aiocb) is armed from
 // them at submission. While the block is in flight its fields are frozen.
 import { native, type NativeControlBlock } from './binding'
+import { toBytes } from './bytes'
 import {
-  invalidArgType, invalidArgValue, invalidState, outOfRange,
-  toBytes, validateInteger, validateObject, MAX_FD
+  invalidArgType, invalidArgValue, invalidState, outOfRange, validateInteger, validateObject, MAX_FD
 } from './errors'
 
 const { LIO_READ, LIO_WRITE, LIO_NOP, AIO_PRIO_DELTA_MAX } = native.constants

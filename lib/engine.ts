@@ -1,16 +1,71 @@
-// The bridge between promises and the native batch queue. Callers queue ops,
-// then submit them as one batch; the engine reports completions in bulk and
-// each batch's promise resolves with every op's result (bytes, fd, size, or
-// a negative errno) in queue order.
-import { native } from './binding'
+// The only module that talks to the addon's submission core. A call
+// describes all of its ops into a Batch, then submits it in one step: the
+// addon decodes and checks every op before any reaches the engine, so a call
+// that throws leaves nothing behind. Completions come back in bulk; each
+// batch's promise resolves with every op's result (bytes, fd, size, or a
+// negative errno) in order. An op is named by its batch and index, and
+// cancel() names exactly one op.
+import { native, type NativeControlBlock, type OpArgs, type OpName } from './binding'
 import { invalidArgValue } from './errors'
 
-export const BACKENDS = ['io_uring', 'posix', 'threadpool'] as const
-export type Backend = typeof BACKENDS[number]
+export type Backend = 'io_uring' | 'posix' | 'threadpool'
+export const BACKENDS = native.engines as readonly Backend[]
 
-export const opcodes = native.opcodes
+const kinds = native.ops
+const { AIO_ALLDONE, AIO_CANCELED, ECANCELED } = native.constants
 
-interface Batch {
+// Description arrays are reused, grown ones too: the addon has taken all it
+// needs from one by the time submit returns, and allocating typed arrays
+// per batch cost more than the rest of describing a tick's reads.
+const spareSlots: Float64Array[] = []
+const KEPT_SLOTS = 64 * 1024
+const RELEASED = new Float64Array(0)
+
+/** The ops of one call, described for the addon; nothing is submitted until Engine.submit. */
+export class Batch {
+  slots = spareSlots.pop() ?? new Float64Array(64)
+  used = 0
+  readonly refs: unknown[] = []
+  count = 0
+  /** Set once submitted, 0 again once every op is done; with an op's index it names the op. */
+  token = 0
+
+  /** Gives the description array back: the batch is submitted, or dropped. */
+  release (): void {
+    if (this.slots.length > 0 && this.slots.length <= KEPT_SLOTS && spareSlots.length < 16) spareSlots.push(this.slots)
+    this.slots = RELEASED
+    this.used = 0
+  }
+
+  /** Describes one op (numbers in `slots`, anything else in `refs`); returns its index. Never throws. */
+  add<K extends OpName> (kind: K, ...args: OpArgs[K]): number {
+    return this.#describe(kinds[kind], -1, 0, args)
+  }
+
+  /** An op run for a control block: aio_error/aio_return see its outcome. */
+  addFor<K extends OpName> (block: NativeControlBlock, reqprio: number, kind: K, ...args: OpArgs[K]): number {
+    return this.#describe(kinds[kind], this.refs.push(block) - 1, reqprio, args)
+  }
+
+  #describe (kind: number, block: number, reqprio: number, args: readonly unknown[]): number {
+    let at = this.used
+    if (at + 3 + args.length > this.slots.length) {
+      const grown = new Float64Array(Math.max(this.slots.length * 2, at + 3 + args.length))
+      grown.set(this.slots)
+      this.slots = grown
+    }
+    const slots = this.slots
+    slots[at++] = kind
+    slots[at++] = block
+    slots[at++] = reqprio
+    for (const arg of args) slots[at++] = typeof arg === 'number' ? arg : this.refs.push(arg) - 1
+    this.used = at
+    return this.count++
+  }
+}
+
+interface InFlight {
+  batch: Batch
   results: Float64Array
   remaining: number
   resolve: (results: Float64Array) => void
@@ -18,25 +73,49 @@ interface Batch {
   each?: (index: number, result: number) => void
 }
 
+/**
+ * One op asked for now and submitted with every other op asked for in this
+ * tick (file handles: 32 reads issued together are one submission).
+ */
+export class Pending {
+  readonly promise: Promise<number>
+  resolve!: (result: number) => void
+  reject!: (error: unknown) => void
+  /** The op's batch and index, once submitted. */
+  batch: Batch | undefined
+  index = -1
+  /** Canceled before it was submitted: it never will be. */
+  dropped = false
+
+  /** `describe` adds exactly one op to the batch (Batch.add never throws). */
+  constructor (readonly engine: Engine, readonly describe: (batch: Batch) => void, readonly alone: boolean) {
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  /** Cancels this op (and no other): AIO_CANCELED, AIO_NOTCANCELED or AIO_ALLDONE. */
+  cancel (): number {
+    if (this.batch !== undefined) return this.engine.cancel(this.batch, this.index)
+    this.dropped = true
+    return AIO_CANCELED
+  }
+}
+
 export class Engine {
   readonly backend: Backend
   /** Ops per kernel submission: AIO.LISTIO_MAX. */
   readonly listioMax: number
-  #batches = new Map<number, Batch>()
-  #lastToken = 0
-  #queued = 0
+  #batches = new Map<number, InFlight>()
+  #tick: Pending[] = []
 
   constructor (forced: string | undefined) {
     if (forced !== undefined && !(BACKENDS as readonly string[]).includes(forced)) {
       throw invalidArgValue('AIO_BACKEND', forced, `must be one of ${BACKENDS.join(', ')}`)
     }
     const names = forced === undefined ? [...BACKENDS] : [forced]
-    // Read here, not by the addon: a worker's env is its own process.env.
-    const tuning = {
-      deliverViaQueue: process.env.AIO_URING_DELIVERY === 'queue',
-      chainEveryWriteFile: process.env.AIO_URING_WRITE_FILE === 'chain'
-    }
-    const chosen = native.setup(names, (triples) => this.#onComplete(triples), tuning)
+    const chosen = native.setup(names, (triples) => this.#onComplete(triples))
     if (typeof chosen === 'string') {
       throw Object.assign(new Error(`posix-aio: AIO_BACKEND=${String(forced)} is not available here (${chosen.replace(/; $/, '')})`),
         { code: 'ERR_AIO_BACKEND_UNAVAILABLE' })
@@ -45,92 +124,105 @@ export class Engine {
     this.listioMax = chosen[1]
   }
 
-  queueTransfer (code: number, fd: number, buffer: Uint8Array, start: number, length: number, position: number): void {
-    native.queueTransfer(code, fd, buffer, start, length, position)
-    this.#queued++
-  }
-
-  queueFd (code: number, fd: number): void {
-    native.queueFd(code, fd)
-    this.#queued++
-  }
-
   /**
-   * Open, write `data` from byte `start` on, sync (0 none, 1 data, 2 full)
-   * and close a whole file as one op. Never throws for a buffer detached
-   * since it was checked: that is a write of nothing.
+   * Submits the batch; throws (a bad op: nothing submitted) or resolves
+   * every op's result. With `separately`, each op's result is handed over
+   * (to `each`) as soon as that op is done, rather than with the rest of its
+   * chunk: for independent ops that share a submission.
    */
-  queueWriteFile (path: string, flags: number, mode: number, data: Uint8Array, start: number, position: number,
-    sync: number): void {
-    const from = Math.min(start, data.byteLength)
-    native.queueWriteFile(path, flags, mode, data, from, data.byteLength - from, position, sync)
-    this.#queued++
-  }
-
-  queueOpen (path: string | Uint8Array, flags: number, mode: number): void {
-    native.queueOpen(path, flags, mode)
-    this.#queued++
-  }
-
-  /** readv/writev; `buffers` stays pinned in flight, so it must be the caller's own array. */
-  queueVector (code: number, fd: number, buffers: Uint8Array[], position: number): void {
-    native.queueVector(code, fd, buffers, position)
-    this.#queued++
-  }
-
-  /** fstat into `out` (see native.queueFstat for the order of the fields). */
-  queueFstat (fd: number, out: Float64Array): void {
-    native.queueFstat(fd, out)
-    this.#queued++
-  }
-
-  queueTruncate (fd: number, length: number): void {
-    native.queueTruncate(fd, length)
-    this.#queued++
-  }
-
-  /** Queues a control block's op; false if it finished at once (LIO_NOP). */
-  queueBlock (block: Parameters<typeof native.queueBlock>[0], code: number, fd: number,
-    buffer: Uint8Array | null, nbytes: number, offset: number, reqprio: number): boolean {
-    const queued = native.queueBlock(block, code, fd, buffer, nbytes, offset, reqprio)
-    if (queued) this.#queued++
-    return queued
-  }
-
-  /**
-   * Submits what was queued as one batch. With `separately`, each op's
-   * result is handed over (to `each`) as soon as that op is done, rather than
-   * with the rest of its chunk: for independent ops that share a submission.
-   */
-  submit (each?: Batch['each'], separately = false): Promise<Float64Array> {
-    const count = this.#queued
-    this.#queued = 0
-    const results = new Float64Array(count)
-    if (count === 0) return Promise.resolve(results)
-    const token = this.#lastToken = (this.#lastToken + 1) >>> 0
+  submit (batch: Batch, each?: InFlight['each'], separately = false): Promise<Float64Array> {
+    const count = batch.count
+    if (count === 0) return Promise.resolve(new Float64Array(0))
+    let token: number
+    try {
+      token = native.submit(batch.slots, batch.used, count, batch.refs, !separately)
+    } finally {
+      batch.release()
+    }
+    batch.token = token
     return new Promise((resolve) => {
-      this.#batches.set(token, { results, remaining: count, resolve, each })
-      native.submit(token, !separately)
+      this.#batches.set(token, { batch, results: new Float64Array(count), remaining: count, resolve, each })
     })
   }
 
-  /** Runs what was queued to completion, blocking the thread (LIO_WAIT). */
-  submitWait (): Float64Array {
-    this.#queued = 0
-    return native.submitWait()
+  /** Runs the batch to completion, blocking the thread (LIO_WAIT). */
+  submitWait (batch: Batch): Float64Array {
+    try {
+      return native.submitWait(batch.slots, batch.used, batch.count, batch.refs)
+    } finally {
+      batch.release()
+    }
+  }
+
+  /** Cancels op `index` of a submitted batch, and nothing else. */
+  cancel (batch: Batch, index: number): number {
+    return batch.token === 0 ? AIO_ALLDONE : native.cancel(batch.token, index)
+  }
+
+  /** aio_cancel(): this thread's own op for the block, or its cancellable ops on `fd`; or -errno. */
+  cancelFd (fd: number, block?: NativeControlBlock): number {
+    return block === undefined ? native.cancelFd(fd) : native.cancelFd(fd, block)
+  }
+
+  /** An op submitted with the others asked for in this tick; `alone` gives it a submission of its own. */
+  soon (describe: (batch: Batch) => void, alone = false): Pending {
+    const pending = new Pending(this, describe, alone)
+    if (this.#tick.push(pending) === 1) queueMicrotask(() => this.#flush())
+    return pending
+  }
+
+  // Everything asked for in this tick as one batch, each op settling as
+  // soon as its own completion arrives. Engines may report a batch's ops
+  // together (posix: one notification per lio_listio chunk), so an op that
+  // may be canceled goes alone, or its cancellation would wait for its
+  // neighbours.
+  #flush (): void {
+    const asked = this.#tick
+    this.#tick = []
+    this.#submitSoon(asked.filter((op) => !op.alone))
+    for (const op of asked) if (op.alone) this.#submitSoon([op])
+  }
+
+  #submitSoon (asked: Pending[]): void {
+    const batch = new Batch()
+    const members: Pending[] = []
+    for (const op of asked) {
+      if (op.dropped) {
+        op.resolve(-ECANCELED)
+        continue
+      }
+      op.describe(batch)
+      members.push(op)
+    }
+    if (members.length === 0) return
+    try {
+      void this.submit(batch, (index, result) => members[index].resolve(result), true)
+    } catch (error) {
+      // One op the addon refused: every op of the tick goes again on its
+      // own, so that only that op's caller sees the error.
+      if (members.length === 1) return members[0].reject(error)
+      for (const op of members) this.#submitSoon([op])
+      return
+    }
+    members.forEach((op, index) => {
+      op.batch = batch
+      op.index = index
+    })
   }
 
   #onComplete (triples: Float64Array): void {
     for (let i = 0; i < triples.length; i += 3) {
       // Every completion belongs to a batch submitted from this thread.
-      const batch = this.#batches.get(triples[i])!
+      const record = this.#batches.get(triples[i])!
       const index = triples[i + 1]
       const result = triples[i + 2]
-      batch.results[index] = result
-      batch.each?.(index, result)
-      if (--batch.remaining === 0) {
+      record.results[index] = result
+      record.each?.(index, result)
+      if (--record.remaining === 0) {
+        // The addon may give the token to another batch now.
+        record.batch.token = 0
         this.#batches.delete(triples[i])
-        batch.resolve(batch.results)
+        record.resolve(record.results)
       }
     }
   }

@@ -45,10 +45,11 @@ export interface BatchError<R> extends AggregateError {
 
 export function batchError<R> (errors: Error[], results: R, syscall: string, total: number,
   noun = 'operations'): BatchError<R> {
-  const [, description] = systemErrors.get(-5)!
+  const errno = -osConstants.errno.EIO
+  const [, description] = systemErrors.get(errno)!
   const error = new AggregateError(errors,
     `EIO: ${description}, ${syscall} (${errors.length} of ${total} ${noun} failed)`) as BatchError<R>
-  error.errno = -5
+  error.errno = errno
   error.code = 'EIO'
   error.syscall = syscall
   error.results = results
@@ -118,17 +119,6 @@ export const MAX_FD = 2 ** 31 - 1
 
 export function validateFd (value: unknown, name = 'fd'): number {
   return validateInteger(value, name, 0, MAX_FD)
-}
-
-/** A Uint8Array over the same memory as any ArrayBufferView. */
-export function toBytes (view: ArrayBufferView): Uint8Array {
-  if (view instanceof Uint8Array) return view
-  try {
-    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
-  } catch {
-    // A DataView of a detached (transferred) buffer: it has no bytes left.
-    return new Uint8Array(0)
-  }
 }
 
 export function validateObject (value: unknown, name: string): Record<string, unknown> {

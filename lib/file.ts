@@ -2,44 +2,18 @@
 // Arguments are checked the way fs.promises checks them, but synchronously.
 // Ops asked for in one tick, by any handles, reach the engine as one batch.
 import { constants as bufferConstants } from 'node:buffer'
-import { constants as fsConstants, Stats } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { constants as fsConstants, type Stats } from 'node:fs'
 import { native } from './binding'
-import { engine, opcodes, type Engine } from './engine'
+import { byteLength, skipBytes, toBytes } from './bytes'
+import { engine, type Batch, type Pending } from './engine'
 import {
-  invalidArgType, invalidArgValue, outOfRange, systemError, toBytes, validateInteger, validateObject
+  invalidArgType, invalidArgValue, outOfRange, systemError, validateInteger, validateObject
 } from './errors'
+import { parseFlags, parseMode, positionOf, validatePathArg } from './fs_args'
+import { toStats } from './stats'
 
-const {
-  O_APPEND, O_CREAT, O_DIRECT, O_EXCL, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY
-} = fsConstants
+const { O_APPEND, O_DIRECT } = fsConstants
 const { AIO_NOTCANCELED, IOV_MAX } = native.constants
-
-// fs's string flags (lib/internal/fs/utils.js stringToFlags).
-const FLAGS: Record<string, number> = {
-  r: O_RDONLY,
-  rs: O_RDONLY | O_SYNC,
-  sr: O_RDONLY | O_SYNC,
-  'r+': O_RDWR,
-  'rs+': O_RDWR | O_SYNC,
-  'sr+': O_RDWR | O_SYNC,
-  w: O_TRUNC | O_CREAT | O_WRONLY,
-  wx: O_TRUNC | O_CREAT | O_WRONLY | O_EXCL,
-  xw: O_TRUNC | O_CREAT | O_WRONLY | O_EXCL,
-  'w+': O_TRUNC | O_CREAT | O_RDWR,
-  'wx+': O_TRUNC | O_CREAT | O_RDWR | O_EXCL,
-  'xw+': O_TRUNC | O_CREAT | O_RDWR | O_EXCL,
-  a: O_APPEND | O_CREAT | O_WRONLY,
-  ax: O_APPEND | O_CREAT | O_WRONLY | O_EXCL,
-  xa: O_APPEND | O_CREAT | O_WRONLY | O_EXCL,
-  as: O_APPEND | O_CREAT | O_WRONLY | O_SYNC,
-  sa: O_APPEND | O_CREAT | O_WRONLY | O_SYNC,
-  'a+': O_APPEND | O_CREAT | O_RDWR,
-  'ax+': O_APPEND | O_CREAT | O_RDWR | O_EXCL,
-  'xa+': O_APPEND | O_CREAT | O_RDWR | O_EXCL,
-  'as+': O_APPEND | O_CREAT | O_RDWR | O_SYNC,
-  'sa+': O_APPEND | O_CREAT | O_RDWR | O_SYNC
-}
 
 export interface OpenOptions {
   /** O_DIRECT: bypass the page cache (buffers, offsets and lengths must then be aligned; see alignedBuffer). */
@@ -73,50 +47,6 @@ export interface WriteResult<T> { bytesWritten: number, buffer: T }
 export interface ReadvResult<T> { bytesRead: number, buffers: T[] }
 export interface WritevResult<T> { bytesWritten: number, buffers: T[] }
 
-interface Queued {
-  /** Queues exactly one op, or throws having queued nothing. */
-  queue: (e: Engine) => void
-  resolve: (result: number) => void
-  reject: (error: unknown) => void
-  /** An op that may be canceled gets a batch of its own (see flush). */
-  alone: boolean
-}
-
-let tick: Queued[] = []
-
-// Hands everything asked for in this tick to the engine as one batch; each
-// op settles as soon as its own completion arrives. Engines may report a
-// batch's ops together (posix: one notification per lio_listio chunk), so
-// an op that may be canceled goes alone, or its cancellation would wait
-// for its neighbours.
-function flush (): void {
-  const e = engine()
-  const asked = tick
-  tick = []
-  submitBatch(e, asked.filter((op) => !op.alone))
-  for (const op of asked) if (op.alone) submitBatch(e, [op])
-}
-
-function submitBatch (e: Engine, ops: Queued[]): void {
-  const queued: Queued[] = []
-  for (const op of ops) {
-    try {
-      op.queue(e)
-      queued.push(op)
-    } catch (error) {
-      op.reject(error)
-    }
-  }
-  void e.submit((index, result) => queued[index].resolve(result), true)
-}
-
-/** Resolves the op's result: bytes, fd, 0, or a negative errno. */
-function submit (queue: Queued['queue'], alone = false): Promise<number> {
-  return new Promise((resolve, reject) => {
-    if (tick.push({ queue, resolve, reject, alone }) === 1) queueMicrotask(flush)
-  })
-}
-
 /** What fs.promises rejects with once a handle is closed. */
 function closedError (syscall: string): Error {
   return Object.assign(new Error('file closed'), { code: 'EBADF', syscall })
@@ -133,11 +63,6 @@ function validateSignal (signal: unknown): AbortSignal | undefined {
     throw invalidArgType('options.signal', 'an instance of AbortSignal', signal)
   }
   return signal as AbortSignal | undefined
-}
-
-// fs's rule: anything but a safe integer >= 0 means "the current position".
-function positionOf (value: unknown): number | null {
-  return Number.isSafeInteger(value) && (value as number) >= 0 ? value as number : null
 }
 
 function validateBuffer (value: unknown): ArrayBufferView {
@@ -157,52 +82,34 @@ function validateBuffers (value: unknown): Uint8Array[] {
   })
 }
 
-function byteLength (views: Uint8Array[]): number {
-  return views.reduce((sum, view) => sum + view.byteLength, 0)
-}
-
-/** `views` without their first `count` bytes (a new array; the views are not copied). */
-export function skipBytes<T extends Uint8Array> (views: T[], count: number): T[] {
-  let i = 0
-  while (i < views.length && count >= views[i].byteLength) count -= views[i++].byteLength
-  const rest = views.slice(i)
-  // subarray() of a Buffer is a Buffer, of a Uint8Array a Uint8Array.
-  if (count > 0) rest[0] = rest[0].subarray(count) as T
-  return rest
-}
-
-// Built the way fs builds them (lib/internal/fs/utils.js getStatsFromBinding),
-// so every field equals fs.fstat's and the methods are fs.Stats' own.
-function toStats (fields: Float64Array): Stats {
-  const ms = (at: number): number => fields[at] * 1e3 + fields[at + 1] / 1e6
-  const stats = Object.create(Stats.prototype) as Stats
-  Object.assign(stats, {
-    dev: fields[0],
-    mode: fields[1],
-    nlink: fields[2],
-    uid: fields[3],
-    gid: fields[4],
-    rdev: fields[5],
-    blksize: fields[6],
-    ino: fields[7],
-    size: fields[8],
-    blocks: fields[9],
-    atimeMs: ms(10),
-    mtimeMs: ms(12),
-    ctimeMs: ms(14),
-    birthtimeMs: ms(16)
+/** One op asked for in this tick; resolves its result (bytes, fd, 0) or rejects its fs-shaped error. */
+function opResult (syscall: string, describe: (batch: Batch) => void): Promise<number> {
+  return engine().soon(describe).promise.then((result) => {
+    if (result < 0) throw systemError(result, syscall)
+    return result
   })
-  stats.atime = new Date(Math.round(stats.atimeMs))
-  stats.mtime = new Date(Math.round(stats.mtimeMs))
-  stats.ctime = new Date(Math.round(stats.ctimeMs))
-  stats.birthtime = new Date(Math.round(stats.birthtimeMs))
-  return stats
 }
 
 const kCreate = Symbol('posix-aio.createFileHandle')
 
 /** Where a call's bytes go; `moved` is -1 until the call is done. */
 interface Spot { at: number, moved: number }
+
+type TransferKind = 'read' | 'write' | 'readv' | 'writev'
+
+// One read, write, readv or writev call in progress.
+interface Transfer {
+  kind: TransferKind
+  fd: number
+  /** What is left to move: one view, or views (readv/writev). */
+  rest: Uint8Array | Uint8Array[]
+  total: number
+  done: number
+  spot: Spot
+  signal: AbortSignal | undefined
+  /** With a signal: rejects the call at once, its op running on. */
+  stuck: (() => void) | undefined
+}
 
 export class AioFileHandle {
   #fd: number
@@ -261,9 +168,7 @@ export class AioFileHandle {
     if (start + length > view.byteLength) throw outOfRange('length', `<= ${view.byteLength - start}`, length)
     const abort = validateSignal(signal)
     const bytes = toBytes(view).subarray(start, start + length)
-    if (abort === undefined) return this.#read(bytes, positionOf(position), buffer)
-    return this.#transfer(opcodes.read, bytes, positionOf(position), abort)
-      .then((bytesRead) => ({ bytesRead, buffer }))
+    return this.#transfer('read', bytes, positionOf(position), abort, (bytesRead) => ({ bytesRead, buffer }))
   }
 
   write<T extends NodeJS.ArrayBufferView> (buffer: T, offset?: number | null, length?: number | null,
@@ -278,8 +183,8 @@ export class AioFileHandle {
         throw invalidArgValue('encoding', length, `is invalid for data of length ${buffer.length}`)
       }
       const bytes = Buffer.from(buffer, Buffer.isEncoding(length as string) ? length as BufferEncoding : 'utf8')
-      return this.#transfer(opcodes.write, bytes, positionOf(offsetOrOptions), undefined)
-        .then((bytesWritten) => ({ bytesWritten, buffer }))
+      return this.#transfer('write', bytes, positionOf(offsetOrOptions), undefined,
+        (bytesWritten) => ({ bytesWritten, buffer }))
     }
     if (!ArrayBuffer.isView(buffer)) {
       throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer)
@@ -300,36 +205,34 @@ export class AioFileHandle {
     validateInteger(count, 'length', 0, 2 ** 31 - 1)
     const abort = validateSignal(signal)
     const bytes = toBytes(buffer).subarray(start, start + count)
-    return this.#transfer(opcodes.write, bytes, positionOf(position), abort)
-      .then((bytesWritten) => ({ bytesWritten, buffer }))
+    return this.#transfer('write', bytes, positionOf(position), abort, (bytesWritten) => ({ bytesWritten, buffer }))
   }
 
   readv<T extends NodeJS.ArrayBufferView> (buffers: T[], position?: number | null): Promise<ReadvResult<T>> {
     if (this.#closing !== undefined) return Promise.reject(closedError('readv'))
     const views = validateBuffers(buffers)
-    return this.#vector(opcodes.readv, views, positionOf(position))
-      .then((bytesRead) => ({ bytesRead, buffers }))
+    return this.#transfer('readv', views, positionOf(position), undefined, (bytesRead) => ({ bytesRead, buffers }))
   }
 
   writev<T extends NodeJS.ArrayBufferView> (buffers: T[], position?: number | null): Promise<WritevResult<T>> {
     if (this.#closing !== undefined) return Promise.reject(closedError('writev'))
     const views = validateBuffers(buffers)
-    return this.#vector(opcodes.writev, views, positionOf(position))
-      .then((bytesWritten) => ({ bytesWritten, buffers }))
+    return this.#transfer('writev', views, positionOf(position), undefined,
+      (bytesWritten) => ({ bytesWritten, buffers }))
   }
 
   /** fsync(2). */
   sync (): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(closedError('fsync'))
     const fd = this.#fd
-    return this.#track(this.#op('fsync', (e) => e.queueFd(opcodes.fsync, fd))).then(() => {})
+    return this.#track(opResult('fsync', (batch) => batch.add('fsync', fd))).then(() => {})
   }
 
   /** fdatasync(2) (fsync where there is none). */
   datasync (): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(closedError('fdatasync'))
     const fd = this.#fd
-    return this.#track(this.#op('fdatasync', (e) => e.queueFd(opcodes.fdatasync, fd))).then(() => {})
+    return this.#track(opResult('fdatasync', (batch) => batch.add('fdatasync', fd))).then(() => {})
   }
 
   /** Truncates (or extends with zeros) to `len` bytes; a negative `len` is 0, as in fs. */
@@ -337,7 +240,7 @@ export class AioFileHandle {
     if (this.#closing !== undefined) return Promise.reject(closedError('ftruncate'))
     const length = Math.max(0, validateInteger(len, 'len', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))
     const fd = this.#fd
-    return this.#track(this.#op('ftruncate', (e) => e.queueTruncate(fd, length))).then(() => {})
+    return this.#track(opResult('ftruncate', (batch) => batch.add('ftruncate', fd, length))).then(() => {})
   }
 
   /** An fs.Stats, equal to fs.fstat's for this descriptor. */
@@ -348,7 +251,7 @@ export class AioFileHandle {
     }
     const fd = this.#fd
     const fields = new Float64Array(18)
-    return this.#track(this.#op('fstat', (e) => e.queueFstat(fd, fields))).then(() => toStats(fields))
+    return this.#track(opResult('fstat', (batch) => batch.add('fstat', fd, fields))).then(() => toStats(fields))
   }
 
   /**
@@ -361,7 +264,7 @@ export class AioFileHandle {
       if (this.#busy > 0) await new Promise<void>((resolve) => { this.#idle = resolve })
       const fd = this.#fd
       try {
-        await this.#op('close', (e) => e.queueFd(opcodes.close, fd))
+        await opResult('close', (batch) => batch.add('close', fd))
       } finally {
         this.#fd = -1
       }
@@ -371,14 +274,6 @@ export class AioFileHandle {
 
   [Symbol.asyncDispose] (): Promise<void> {
     return this.close()
-  }
-
-  /** One engine op; resolves its result, rejects with its fs-shaped error. */
-  #op (syscall: string, queue: Queued['queue'], alone = false): Promise<number> {
-    return submit(queue, alone).then((result) => {
-      if (result < 0) throw systemError(result, syscall)
-      return result
-    })
   }
 
   // Counts a call as under way until `work` settles: close waits for it.
@@ -394,25 +289,6 @@ export class AioFileHandle {
       this.#idle()
       this.#idle = undefined
     }
-  }
-
-  // A read without a signal: one op, and no more promises than it takes.
-  // The bench's hot path (random reads at depth), so kept lean.
-  #read<T> (bytes: Uint8Array, position: number | null, buffer: T): Promise<ReadResult<T>> {
-    const spot = this.#at(position, bytes.byteLength)
-    const fd = this.#fd
-    const length = bytes.byteLength
-    this.#busy++
-    return submit((e) => e.queueTransfer(opcodes.read, fd, bytes, 0, length, spot.at)).then((result) => {
-      this.#settle(spot, Math.max(result, 0))
-      this.#untrack()
-      if (result < 0) throw systemError(result, 'read')
-      return { bytesRead: result, buffer }
-    }, (error: unknown) => {
-      this.#settle(spot, 0)
-      this.#untrack()
-      throw error
-    })
   }
 
   // Where a call of `length` bytes goes: its explicit position; in append
@@ -442,116 +318,92 @@ export class AioFileHandle {
     }
   }
 
-  // One read, or a write finished across short writes; resolves the bytes.
-  // Aborted, it rejects with an AbortError once the engine has dropped the
-  // op (its reservation given back), or at once if the op is already
-  // running and cannot be stopped.
-  #transfer (code: number, bytes: Uint8Array, position: number | null, signal: AbortSignal | undefined): Promise<number> {
+  // The one transfer path: reads, writes, readv and writev, with or without
+  // a signal. A write is finished across short writes, a vector goes IOV_MAX
+  // buffers per op, and a vector read stops at its first short op; resolves
+  // shape(bytes moved). Aborted, it rejects with an AbortError once the
+  // engine has dropped the op, or at once if the op is already running and
+  // cannot be stopped (then the call stays under way until it ends).
+  #transfer<R> (kind: TransferKind, data: Uint8Array | Uint8Array[], position: number | null,
+    signal: AbortSignal | undefined, shape: (moved: number) => R): Promise<R> {
     if (signal !== undefined && signal.aborted) return Promise.reject(abortError(signal))
-    const write = code === opcodes.write
-    const spot = this.#at(position, bytes.byteLength)
-    const at = spot.at
-    let stuck!: () => void // set below, before any abort can call it
-    const work = this.#track((async () => {
-      let done = 0
-      let moved = 0
-      try {
-        do {
-          moved = await this.#step(code, bytes.subarray(done), at < 0 ? at : at + done, signal, () => stuck())
-          done += moved
-        } while (write && moved > 0 && done < bytes.byteLength)
-      } finally {
-        this.#settle(spot, done)
-      }
-      return done
-    })())
-    if (signal === undefined) return work
-    return new Promise((resolve, reject) => {
-      stuck = () => reject(abortError(signal))
-      work.then(resolve, (error: unknown) => reject(signal.aborted ? abortError(signal) : error))
+    const total = Array.isArray(data) ? byteLength(data) : data.byteLength
+    const call: Transfer = {
+      kind, fd: this.#fd, rest: data, total, done: 0, spot: this.#at(position, total), signal, stuck: undefined
+    }
+    this.#busy++
+    if (signal === undefined) return this.#step(call, shape)
+    return new Promise<R>((resolve, reject) => {
+      call.stuck = () => reject(abortError(signal))
+      this.#step(call, shape).then(resolve, reject)
     })
   }
 
-  // A transfer op. With a signal it goes through a control block of its
-  // own, so that aborting cancels exactly this op in the engine; `stuck` is
-  // called if the op is running already and cannot be canceled.
-  #step (code: number, bytes: Uint8Array, at: number, signal: AbortSignal | undefined, stuck: () => void): Promise<number> {
-    const fd = this.#fd
-    const syscall = code === opcodes.read ? 'read' : 'write'
-    // Taken now: a buffer detached before the op is queued then fails the
-    // engine's bounds check, rather than quietly moving nothing.
-    const length = bytes.byteLength
+  // One op of a transfer; resolves what the whole call does.
+  #step<R> (call: Transfer, shape: (moved: number) => R): Promise<R> {
+    const { fd, signal } = call
+    const at = call.spot.at < 0 ? -1 : call.spot.at + call.done
+    let op: Pending
+    if (Array.isArray(call.rest)) {
+      if (call.rest.length === 0) return Promise.resolve(this.#end(call, shape))
+      const kind = call.kind as 'readv' | 'writev'
+      const views = call.rest.slice(0, IOV_MAX)
+      op = engine().soon((batch) => batch.add(kind, fd, views, at), signal !== undefined)
+    } else {
+      const kind = call.kind as 'read' | 'write'
+      const view = call.rest
+      // Taken now: a buffer detached before the op is described then fails
+      // the engine's bounds check, rather than quietly moving nothing.
+      const length = view.byteLength
+      op = engine().soon((batch) => batch.add(kind, fd, view, 0, length, at), signal !== undefined)
+    }
     if (signal === undefined) {
-      return this.#op(syscall, (e) => e.queueTransfer(code, fd, bytes, 0, length, at))
+      return op.promise.then((result) => this.#moved(call, result, shape), (error: unknown) => this.#fail(call, error))
     }
-    const block = new native.ControlBlock()
-    const cancel = (): void => {
-      if (native.cancel(fd, block) === AIO_NOTCANCELED) stuck()
+    const onAbort = (): void => {
+      if (op.cancel() === AIO_NOTCANCELED) call.stuck!()
     }
-    signal.addEventListener('abort', cancel, { once: true })
-    return this.#op(syscall, (e) => {
-      if (signal.aborted) throw abortError(signal)
-      e.queueBlock(block, code, fd, bytes, length, at, 0)
-    }, true).finally(() => signal.removeEventListener('abort', cancel))
+    signal.addEventListener('abort', onAbort, { once: true })
+    return op.promise.then((result) => {
+      signal.removeEventListener('abort', onAbort)
+      return this.#moved(call, result, shape)
+    }, (error: unknown) => {
+      signal.removeEventListener('abort', onAbort)
+      return this.#fail(call, error)
+    })
   }
 
-  // readv/writev in ops of at most IOV_MAX buffers; a write is finished
-  // across short writes, a read stops at the first short one.
-  #vector (code: number, views: Uint8Array[], position: number | null): Promise<number> {
-    const write = code === opcodes.writev
-    // fs names these failures after read and write, as libuv does.
-    const syscall = write ? 'write' : 'read'
-    const total = byteLength(views)
-    const spot = this.#at(position, total)
-    const at = spot.at
-    const fd = this.#fd
-    return this.#track((async () => {
-      let done = 0
-      let rest = views
-      try {
-        while (rest.length > 0) {
-          const chunk = rest.slice(0, IOV_MAX)
-          const asked = byteLength(chunk)
-          const moved = await this.#op(syscall, (e) => e.queueVector(code, fd, chunk, at < 0 ? at : at + done))
-          done += moved
-          if (moved === 0 || (!write && moved < asked)) break
-          rest = skipBytes(rest, moved)
-        }
-      } finally {
-        this.#settle(spot, done)
-      }
-      return done
-    })())
-  }
-}
-
-function validatePathArg (value: unknown): string | Uint8Array {
-  const path = value instanceof URL ? fileURLToPath(value) : value
-  if (typeof path !== 'string' && !(path instanceof Uint8Array)) {
-    throw invalidArgType('path', 'of type string or an instance of Buffer or URL', value)
-  }
-  if (typeof path === 'string' ? path.includes('\u0000') : path.includes(0)) {
-    throw invalidArgValue('path', path, 'must be a string, Uint8Array, or URL without null bytes')
-  }
-  return path
-}
-
-function parseFlags (value: unknown): number {
-  if (typeof value === 'number') return validateInteger(value, 'flags', -(2 ** 31), 2 ** 31 - 1)
-  if (value === undefined || value === null) return O_RDONLY
-  if (typeof value === 'string' && Object.hasOwn(FLAGS, value)) return FLAGS[value]
-  throw invalidArgValue('flags', value)
-}
-
-function parseMode (value: unknown): number {
-  if (value === undefined || value === null) return 0o666
-  if (typeof value === 'string') {
-    if (!/^[0-7]+$/.test(value)) {
-      throw invalidArgValue('mode', value, 'must be a 32-bit unsigned integer or an octal string')
+  #moved<R> (call: Transfer, result: number, shape: (moved: number) => R): R | Promise<R> {
+    const { signal, rest } = call
+    const write = call.kind === 'write' || call.kind === 'writev'
+    if (result < 0) {
+      // Aborted, any failure (ECANCELED above all) is the abort.
+      return this.#fail(call, signal !== undefined && signal.aborted
+        ? abortError(signal)
+        : systemError(result, write ? 'write' : 'read'))
     }
-    return parseInt(value, 8)
+    call.done += result
+    const more = write
+      ? result > 0 && call.done < call.total
+      : Array.isArray(rest) && result === byteLength(rest.slice(0, IOV_MAX)) && call.done < call.total
+    if (!more) return this.#end(call, shape)
+    if (signal !== undefined && signal.aborted) return this.#fail(call, abortError(signal))
+    call.rest = Array.isArray(rest) ? skipBytes(rest, result) : rest.subarray(result)
+    return this.#step(call, shape)
   }
-  return validateInteger(value, 'mode', 0, 2 ** 32 - 1)
+
+  // The call's ops are over: the position settles, close may go ahead.
+  #end<R> (call: Transfer, shape: (moved: number) => R): R {
+    this.#settle(call.spot, call.done)
+    this.#untrack()
+    return shape(call.done)
+  }
+
+  #fail (call: Transfer, error: unknown): never {
+    this.#settle(call.spot, call.done)
+    this.#untrack()
+    throw error
+  }
 }
 
 /**
@@ -568,8 +420,7 @@ export function open (path: string | Buffer | URL, flags: string | number = 'r',
     throw invalidArgType('options.direct', 'of type boolean', opts.direct)
   }
   if (opts.direct === true) openFlags |= O_DIRECT
-  engine()
-  return submit((e) => e.queueOpen(name, openFlags, openMode)).then((fd) => {
+  return engine().soon((batch) => batch.add('open', name, openFlags, openMode)).promise.then((fd) => {
     if (fd < 0) throw systemError(fd, 'open', typeof name === 'string' ? name : Buffer.from(name).toString())
     return new AioFileHandle(kCreate, fd, openFlags)
   })

@@ -14,8 +14,8 @@ import { mkdir } from 'node:fs/promises'
 import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
 import { native } from './binding'
-import { engine, opcodes } from './engine'
-import { skipBytes } from './file'
+import { skipBytes } from './bytes'
+import { Batch, engine } from './engine'
 import {
   invalidArgType, invalidArgValue, invalidState, systemError, validateFd, validateInteger, validateObject, validatePath
 } from './errors'
@@ -96,6 +96,21 @@ function validateCallback (cb: unknown): Callback | undefined {
   return cb as Callback | undefined
 }
 
+type Life = 'open' | 'ending' | 'stopped'
+type Phase = 'opening' | 'idle' | 'writing' | 'reopening' | 'closing' | 'closed'
+
+/** A batch in flight: units [start, end) of the stream. */
+interface InFlightBatch {
+  start: number
+  end: number
+  /** What it has not yet written. */
+  rest: Buffer[]
+  /** Its op's batch (one op) while the engine has it: flushSync cancels exactly that op. */
+  op: Batch | undefined
+  /** flushSync canceled its op and wrote its bytes itself. */
+  takenOver: boolean
+}
+
 // Writers with an open destination; each flushes what it has not yet
 // handed to the engine when the process exits. A writer leaves the set when
 // it closes, so an ended writer can be collected.
@@ -112,60 +127,53 @@ function onExit (): void {
  * Events: 'ready', 'drain', 'drop', 'error', 'finish', 'close'.
  */
 export class LogWriter extends EventEmitter {
-  /** true until end() or destroy(): pino checks it. */
-  writable = true
-
   #path: string | undefined
   #fd = -1
   readonly #flags: number
   readonly #mode: number
   readonly #mkdir: boolean
   readonly #append: boolean
-  /** 0 none, else the engine's sync opcode. */
-  readonly #syncOp: number
-  readonly #syncName: string
+  readonly #sync: 'fsync' | 'fdatasync' | undefined
   readonly #maxBuffered: number
   readonly #flushInterval: number
   readonly #minLength: number
   readonly #maxLength: number
   #periodic: NodeJS.Timeout | undefined
 
+  /** Whether lines are taken: until end(), or until destroy() or a failure ('stopped'). */
+  #life: Life = 'open'
+  /** What the descriptor is doing; everything but 'idle' owns it. */
+  #phase: Phase = 'idle'
+  /** The batch in flight, while #phase is 'writing'. */
+  #batch: InFlightBatch | undefined
+  /** Why writing stopped: the IO error, or destroy(). */
+  #failed: Error | undefined
+
   // What is pending: pieces as Buffers (and the units each stands for),
   // then the rope still growing.
   #pieces: Buffer[] = []
   #pieceUnits: number[] = []
   #tail = ''
-  // Units are string lengths (UTF-16 code units: bytes for ASCII) and Buffer
-  // byte lengths, counted as they arrive; counters only grow.
-  #pendingUnits = 0
-  #inFlightUnits = 0
+  // Positions in the stream of units (string lengths, UTF-16 code units:
+  // bytes for ASCII; Buffer byte lengths); each only grows. Pending is
+  // [#submitted, #accepted), in flight [#batch.start, #batch.end).
   #accepted = 0
   #submitted = 0
+  /** Everything before it is written at the chosen durability. */
   #done = 0
-  /** Units written by flushSync while a batch was in flight: done when it is. */
+  /** Written by flushSync while a batch was in flight: done when the batch is. */
   #syncedTo = 0
-  /** Where the batch in flight ends; -1 when none is. */
-  #inFlightEnd = -1
-  /** What the batch in flight has not yet written. */
-  #rest: Buffer[] = []
-  /** flushSync canceled the batch's op and wrote its bytes itself. */
-  #takenOver = false
   /** What flush(), end() or periodicFlush asked to be written, below minLength too. */
   #flushTarget = 0
   #waiters: Waiter[] = []
   #endCallbacks: Callback[] = []
 
-  /** An operation owns the descriptor: opening, a batch, a reopen or the close. */
-  #busy = false
+  /** A batch is due to start (setImmediate or the flushInterval timer). */
   #scheduled = false
   #lastStart = 0
+  /** write() returned false: 'drain' is owed. */
   #needDrain = false
   #reopenPath: string | undefined
-  #ending = false
-  #destroyed = false
-  #closed = false
-  /** Why writing stopped: the IO error, or destroy(). */
-  #failed: Error | undefined
 
   constructor (options: LogWriterOptions) {
     super()
@@ -197,8 +205,7 @@ export class LogWriter extends EventEmitter {
       }
       durability = 'full'
     }
-    this.#syncOp = durability === 'data' ? opcodes.fdatasync : durability === 'full' ? opcodes.fsync : 0
-    this.#syncName = durability === 'data' ? 'fdatasync' : 'fsync'
+    this.#sync = durability === 'data' ? 'fdatasync' : durability === 'full' ? 'fsync' : undefined
     if (validateBoolean(opts.sync, 'options.sync') === true) {
       throw invalidArgValue('options.sync', true,
         'is not supported: LogWriter writes asynchronously (flushSync() writes synchronously when needed)')
@@ -225,7 +232,7 @@ export class LogWriter extends EventEmitter {
     if (this.#path === undefined) {
       process.nextTick(() => this.emit('ready'))
     } else {
-      this.#busy = true
+      this.#phase = 'opening'
       void this.#openFile(this.#path).then((result) => {
         if (typeof result !== 'number') return this.#fail(result)
         this.#fd = result
@@ -235,14 +242,17 @@ export class LogWriter extends EventEmitter {
     }
   }
 
+  /** true until end() or destroy(): pino checks it. */
+  get writable (): boolean { return this.#life === 'open' }
+
   /**
    * Buffers a chunk; false once maxBufferedBytes are buffered or in flight
    * (the chunk is kept; 'drain' follows). After end() it emits 'error'
    * (ERR_STREAM_WRITE_AFTER_END); after destroy() or a failure it drops it.
    */
   write (chunk: string | Uint8Array): boolean {
-    if (!this.writable) {
-      if (!this.#destroyed) {
+    if (this.#life !== 'open') {
+      if (this.#life === 'ending') {
         process.nextTick(() => this.emit('error', codeError('write after end', 'ERR_STREAM_WRITE_AFTER_END')))
       }
       return false
@@ -255,7 +265,7 @@ export class LogWriter extends EventEmitter {
     } else {
       throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk)
     }
-    const buffered = this.#pendingUnits + this.#inFlightUnits
+    const buffered = this.#pending() + (this.#batch === undefined ? 0 : this.#batch.end - this.#batch.start)
     if (this.#maxLength > 0 && buffered + units > this.#maxLength) {
       this.emit('drop', chunk)
       return buffered < this.#maxBuffered
@@ -268,9 +278,8 @@ export class LogWriter extends EventEmitter {
       this.#pieces.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
       this.#pieceUnits.push(units)
     }
-    this.#pendingUnits += units
     this.#accepted += units
-    if (!this.#busy && !this.#scheduled && this.#pendingUnits >= this.#minLength) this.#schedule()
+    if (this.#phase === 'idle' && !this.#scheduled && this.#pending() >= this.#minLength) this.#schedule()
     if (buffered + units < this.#maxBuffered) return true
     this.#needDrain = true
     return false
@@ -319,32 +328,31 @@ export class LogWriter extends EventEmitter {
     if (this.#path === undefined) {
       throw invalidState('reopen() needs a path: this LogWriter was given a file descriptor')
     }
-    if (!this.writable) return
+    if (this.#life !== 'open') return
     this.#reopenPath = path ?? this.#path
-    if (!this.#busy) void this.#reopen()
+    if (this.#phase === 'idle') void this.#reopen()
   }
 
   /** Writes everything, then closes: 'finish', then 'close'. `cb` on finish (or the error). */
   end (cb?: Callback): this {
     const callback = validateCallback(cb)
-    if (this.#failed !== undefined || this.#closed) {
+    if (this.#failed !== undefined || this.#phase === 'closed') {
       if (callback !== undefined) process.nextTick(callback, this.#failed)
       return this
     }
     if (callback !== undefined) this.#endCallbacks.push(callback)
-    if (this.#ending) return this
-    this.#ending = true
-    this.writable = false
+    if (this.#life === 'ending') return this
+    this.#life = 'ending'
     this.#flushTarget = this.#accepted
-    if (!this.#busy) this.#idle()
+    if (this.#phase === 'idle') this.#idle()
     return this
   }
 
   /** Stops at once: pending lines are dropped, the file is closed ('close'); flushes waiting reject. */
   destroy (): this {
-    if (this.#destroyed) return this
+    if (this.#life === 'stopped') return this
     this.#stop(codeError('the LogWriter was destroyed', 'ERR_STREAM_DESTROYED'))
-    if (!this.#busy) void this.#close()
+    if (this.#phase === 'idle') void this.#close()
     return this
   }
 
@@ -363,7 +371,7 @@ export class LogWriter extends EventEmitter {
   // `append: false` it cannot be (the asynchronous open could truncate what
   // this one wrote), and those lines are lost.
   [kExit] (): void {
-    if (this.#pendingUnits === 0 && this.#inFlightEnd < 0) return
+    if (this.#pending() === 0 && this.#batch === undefined) return
     try {
       if (this.#fd >= 0) {
         this.#writeSync(this.#fd)
@@ -377,17 +385,22 @@ export class LogWriter extends EventEmitter {
     }
   }
 
+  /** Units accepted and not yet handed to a batch. */
+  #pending (): number {
+    return this.#accepted - this.#submitted
+  }
+
   // Marks what a flush or the end asked for and starts a batch if idle.
   #request (): void {
     this.#flushTarget = this.#accepted
-    if (!this.#busy && !this.#scheduled && this.#pendingUnits > 0) this.#schedule()
+    if (this.#phase === 'idle' && !this.#scheduled && this.#pending() > 0) this.#schedule()
   }
 
   #schedule (): void {
     this.#scheduled = true
     const run = (): void => {
       this.#scheduled = false
-      if (!this.#busy && this.#wantsBatch()) this.#startBatch()
+      if (this.#phase === 'idle' && this.#wantsBatch()) this.#startBatch()
     }
     if (this.#flushInterval === 0) {
       setImmediate(run)
@@ -397,8 +410,9 @@ export class LogWriter extends EventEmitter {
   }
 
   #wantsBatch (): boolean {
-    return this.#pendingUnits > 0 && (this.#pendingUnits >= this.#minLength ||
-      this.#flushTarget > this.#submitted || this.#ending)
+    const pending = this.#pending()
+    return pending > 0 && (pending >= this.#minLength || this.#flushTarget > this.#submitted ||
+      this.#life === 'ending')
   }
 
   // The rope becomes a Buffer as soon as it is a piece long: the lines it
@@ -415,56 +429,53 @@ export class LogWriter extends EventEmitter {
   #take (): Buffer[] {
     this.#cut()
     const views = this.#pieces.splice(0, IOV_MAX)
-    let units = 0
-    for (const count of this.#pieceUnits.splice(0, IOV_MAX)) units += count
-    this.#pendingUnits -= units
-    this.#submitted += units
+    for (const count of this.#pieceUnits.splice(0, IOV_MAX)) this.#submitted += count
     return views
   }
 
   #startBatch (): void {
-    this.#busy = true
+    this.#phase = 'writing'
     this.#lastStart = performance.now()
-    const before = this.#submitted
+    const start = this.#submitted
     const views = this.#take()
-    this.#inFlightUnits = this.#submitted - before
-    this.#inFlightEnd = this.#submitted
-    void this.#writeBatch(views).then((error) => {
-      this.#takenOver = false
-      this.#inFlightUnits = 0
-      const end = this.#inFlightEnd
-      this.#inFlightEnd = -1
+    const batch: InFlightBatch = { start, end: this.#submitted, rest: views, op: undefined, takenOver: false }
+    this.#batch = batch
+    void this.#writeBatch(batch).then((error) => {
+      this.#batch = undefined
       if (error !== undefined) return this.#fail(error)
-      this.#settle(Math.max(end, this.#syncedTo))
+      this.#settle(Math.max(batch.end, this.#syncedTo))
       this.#idle()
     })
   }
 
   // One write (or writev) op per submission, finished across short writes,
   // then the sync; resolves the error, if any.
-  async #writeBatch (views: Buffer[]): Promise<Error | undefined> {
+  async #writeBatch (batch: InFlightBatch): Promise<Error | undefined> {
     const e = engine()
     const fd = this.#fd
-    let rest = views
     let syncing = false
     for (;;) {
-      this.#rest = rest
+      const rest = batch.rest
+      const op = new Batch()
       if (rest.length === 1) {
-        e.queueTransfer(opcodes.write, fd, rest[0], 0, rest[0].byteLength, -1)
+        op.add('write', fd, rest[0], 0, rest[0].byteLength, -1)
       } else if (rest.length > 1) {
-        e.queueVector(opcodes.writev, fd, rest, -1)
-      } else if (this.#syncOp !== 0 && !syncing) {
+        op.add('writev', fd, rest, -1)
+      } else if (this.#sync !== undefined && !syncing) {
         syncing = true
-        e.queueFd(this.#syncOp, fd)
+        op.add(this.#sync, fd)
       } else {
         return undefined
       }
-      const result = (await e.submit())[0]
+      const done = e.submit(op)
+      batch.op = op
+      const result = (await done)[0]
+      batch.op = undefined
       // flushSync canceled this op and wrote the rest itself.
-      if (this.#takenOver) return undefined
+      if (batch.takenOver) return undefined
       if (syncing) {
         // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
-        return result === EINVAL ? undefined : this.#check(result, this.#syncName)
+        return result === EINVAL ? undefined : this.#check(result, this.#sync!)
       }
       if (result === EAGAIN) {
         // A non-blocking descriptor (a pipe) is full: try again shortly.
@@ -473,7 +484,7 @@ export class LogWriter extends EventEmitter {
       }
       const error = this.#check(result, 'write')
       if (error !== undefined) return error
-      rest = skipBytes(rest, result)
+      batch.rest = skipBytes(rest, result)
     }
   }
 
@@ -485,13 +496,15 @@ export class LogWriter extends EventEmitter {
   #writeSync (fd: number): void {
     let views = this.#take()
     const end = this.#submitted
-    // A batch in flight whose op has not started yet (queued in the
-    // engine) is canceled, and its bytes are written here first: in order,
-    // and once. One that has started, or finished, is left alone.
-    if (this.#inFlightEnd >= 0 && native.cancel(fd) === AIO_CANCELED) {
-      views = this.#rest.concat(views)
-      this.#rest = []
-      this.#takenOver = true
+    // The op of the batch in flight, if the engine has not started it, is
+    // canceled (that op, no other writer's), and the batch's bytes are
+    // written here first: in order, and once. One that has started, or
+    // finished, is left alone.
+    const batch = this.#batch
+    if (batch?.op !== undefined && engine().cancel(batch.op, 0) === AIO_CANCELED) {
+      views = batch.rest.concat(views)
+      batch.rest = []
+      batch.takenOver = true
     }
     for (const view of views) {
       let done = 0
@@ -505,16 +518,16 @@ export class LogWriter extends EventEmitter {
         }
       }
     }
-    if (this.#syncOp !== 0) {
+    if (this.#sync !== undefined) {
       try {
-        if (this.#syncOp === opcodes.fdatasync) fdatasyncSync(fd)
+        if (this.#sync === 'fdatasync') fdatasyncSync(fd)
         else fsyncSync(fd)
       } catch (error) {
         unless(error, 'EINVAL') // a descriptor that cannot be synced
       }
     }
-    if (this.#pendingUnits > 0) return this.#writeSync(fd)
-    if (this.#inFlightEnd < 0) this.#settle(end)
+    if (this.#pending() > 0) return this.#writeSync(fd)
+    if (batch === undefined) this.#settle(end)
     else this.#syncedTo = end
   }
 
@@ -528,14 +541,14 @@ export class LogWriter extends EventEmitter {
 
   // The descriptor is free: do what is due next.
   #idle (): void {
-    this.#busy = false
-    if (this.#destroyed) return void this.#close()
+    this.#phase = 'idle'
+    if (this.#life === 'stopped') return void this.#close()
     if (this.#reopenPath !== undefined) return void this.#reopen()
-    const drain = this.#needDrain && this.#pendingUnits < this.#maxBuffered
+    const drain = this.#needDrain && this.#pending() < this.#maxBuffered
     if (this.#wantsBatch()) {
       if (this.#flushInterval === 0) this.#startBatch()
       else if (!this.#scheduled) this.#schedule()
-    } else if (this.#ending) {
+    } else if (this.#life === 'ending') {
       void this.#close()
     }
     if (drain) {
@@ -553,23 +566,28 @@ export class LogWriter extends EventEmitter {
         return error as Error
       }
     }
-    const e = engine()
-    e.queueOpen(path, this.#flags, this.#mode)
-    const fd = (await e.submit())[0]
+    const op = new Batch()
+    op.add('open', path, this.#flags, this.#mode)
+    const fd = (await engine().submit(op))[0]
     return fd < 0 ? systemError(fd, 'open', path) : fd
+  }
+
+  /** Closes a descriptor through the engine; an error is not reported (it is released either way). */
+  async #closeFd (fd: number): Promise<void> {
+    const op = new Batch()
+    op.add('close', fd)
+    await engine().submit(op)
   }
 
   // The new file is opened before the old one is closed: lines go to one
   // or the other, never nowhere.
   async #reopen (): Promise<void> {
-    this.#busy = true
+    this.#phase = 'reopening'
     const path = this.#reopenPath!
     this.#reopenPath = undefined
     const result = await this.#openFile(path)
     if (typeof result === 'number') {
-      const e = engine()
-      e.queueFd(opcodes.close, this.#fd)
-      await e.submit()
+      await this.#closeFd(this.#fd)
       this.#fd = result
       this.#path = path
       this.emit('ready')
@@ -581,13 +599,12 @@ export class LogWriter extends EventEmitter {
 
   // No more writing: pending lines dropped, waiting flushes and end callbacks told.
   #stop (error: Error): void {
-    this.#destroyed = true
-    this.writable = false
+    this.#life = 'stopped'
     this.#failed = error
     this.#pieces = []
     this.#pieceUnits = []
     this.#tail = ''
-    this.#pendingUnits = 0
+    this.#accepted = this.#submitted
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
     for (const callback of this.#endCallbacks.splice(0)) callback(error)
   }
@@ -600,22 +617,20 @@ export class LogWriter extends EventEmitter {
   }
 
   // Closes the descriptor (unless it is stdout, stderr or never opened),
-  // then 'finish' (after end()) and 'close'. A close error is not reported:
-  // the descriptor is released either way.
+  // then 'finish' (after end()) and 'close'.
   async #close (): Promise<void> {
-    this.#busy = true
+    this.#phase = 'closing'
     open.delete(this)
     clearInterval(this.#periodic)
     const fd = this.#fd
     this.#fd = -1
-    const e = engine()
-    if (fd >= 0 && fd !== 1 && fd !== 2) e.queueFd(opcodes.close, fd)
-    await e.submit()
+    if (fd >= 0 && fd !== 1 && fd !== 2) await this.#closeFd(fd)
+    else await Promise.resolve()
     if (this.#failed === undefined) {
       this.emit('finish')
       for (const callback of this.#endCallbacks.splice(0)) callback()
     }
-    this.#closed = true
+    this.#phase = 'closed'
     this.emit('close')
   }
 }

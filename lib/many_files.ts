@@ -3,9 +3,11 @@
 // submissions rather than N round trips through the thread pool.
 import { constants as fsConstants } from 'node:fs'
 import { constants as bufferConstants } from 'node:buffer'
-import { engine, opcodes } from './engine'
+import { constants as osConstants } from 'node:os'
+import { toBytes } from './bytes'
+import { Batch, engine } from './engine'
 import {
-  batchError, invalidArgType, invalidArgValue, systemError, toBytes, validateInteger,
+  batchError, invalidArgType, invalidArgValue, systemError, validateInteger,
   validateObject, validatePath, type SystemError
 } from './errors'
 
@@ -28,7 +30,8 @@ export interface ReadRequest {
 // Files handled per round: bounds the descriptors open at once.
 const ROUND = 1024
 const READ_CHUNK = 64 * 1024
-const EIO = -5
+const EIO = -osConstants.errno.EIO
+const EOVERFLOW = -osConstants.errno.EOVERFLOW
 
 interface FileJob {
   path: string
@@ -46,9 +49,11 @@ function fail (job: FileJob, result: number, syscall: string): void {
 
 // One batch of one op per job: a failure is recorded on its job; the raw
 // results (an fd, a size, 0, or -errno) are returned.
-async function phase (jobs: FileJob[], queue: (job: FileJob) => void, syscall: string): Promise<Float64Array> {
-  for (const job of jobs) queue(job)
-  const results = await engine().submit()
+async function phase (jobs: FileJob[], describe: (batch: Batch, job: FileJob) => void,
+  syscall: string): Promise<Float64Array> {
+  const batch = new Batch()
+  for (const job of jobs) describe(batch, job)
+  const results = await engine().submit(batch)
   jobs.forEach((job, i) => {
     if (results[i] < 0) fail(job, results[i], syscall)
   })
@@ -56,7 +61,7 @@ async function phase (jobs: FileJob[], queue: (job: FileJob) => void, syscall: s
 }
 
 async function openAll (jobs: FileJob[], flags: number, mode: number): Promise<void> {
-  const fds = await phase(jobs, (job) => engine().queueOpen(job.path, flags, mode), 'open')
+  const fds = await phase(jobs, (batch, job) => batch.add('open', job.path, flags, mode), 'open')
   jobs.forEach((job, i) => {
     if (fds[i] >= 0) job.fd = fds[i]
   })
@@ -64,7 +69,7 @@ async function openAll (jobs: FileJob[], flags: number, mode: number): Promise<v
 
 async function closeAll (jobs: FileJob[]): Promise<void> {
   const open = jobs.filter((job) => job.fd >= 0)
-  await phase(open, (job) => engine().queueFd(opcodes.close, job.fd), 'close')
+  await phase(open, (batch, job) => batch.add('close', job.fd), 'close')
   for (const job of open) job.fd = -1
 }
 
@@ -146,16 +151,16 @@ const WRITE_FILE_STEPS = ['open', 'write', 'sync', 'close']
 // batch. Returns the files still not written in full.
 async function writeWhole (jobs: WriteJob[], flags: number, mode: number, positioned: boolean,
   sync: false | 'data' | 'full'): Promise<WriteJob[]> {
-  const e = engine()
   const how = sync === false ? 0 : sync === 'data' ? 1 : 2
-  // Nothing here may throw between the first op queued and the submit: ops
-  // left queued would join the next batch submitted, and its results would
-  // go to the wrong calls. (job.data.subarray() throws once the buffer is
-  // detached, so the engine takes the whole view and a start.)
+  const batch = new Batch()
   for (const job of jobs) {
-    e.queueWriteFile(job.path, flags, mode, job.data, job.done, positioned ? job.done : -1, how)
+    // A buffer detached since it was checked is a write of nothing (its
+    // length is 0 now); subarray() would throw.
+    const from = Math.min(job.done, job.data.byteLength)
+    batch.add('writeFile', job.path, flags, mode, job.data, from, job.data.byteLength - from,
+      positioned ? job.done : -1, how)
   }
-  const results = await e.submit()
+  const results = await engine().submit(batch)
   return jobs.filter((job, i) => {
     const result = results[i]
     if (result < 0) {
@@ -217,7 +222,7 @@ export function readFiles (files: unknown): Promise<Record<string, Buffer>> {
 // size, or (size 0: pipes, /proc) read in chunks until end of file.
 async function sizeAll (jobs: ReadJob[]): Promise<void> {
   const unsized = jobs.filter((job) => job.fd >= 0 && job.length === undefined)
-  const sizes = await phase(unsized, (job) => engine().queueFd(opcodes.fstatSize, job.fd), 'fstat')
+  const sizes = await phase(unsized, (batch, job) => batch.add('fstatSize', job.fd), 'fstat')
   unsized.forEach((job, i) => {
     if (sizes[i] > 0) {
       job.length = Math.max(0, sizes[i] - job.offset)
@@ -230,15 +235,23 @@ async function sizeAll (jobs: ReadJob[]): Promise<void> {
 }
 
 async function readAll (jobs: ReadJob[]): Promise<void> {
-  const e = engine()
   let pending = jobs.filter((job) => job.fd >= 0 && job.error === undefined && job.buffer.length > 0)
   while (pending.length > 0) {
+    const batch = new Batch()
+    const reading: ReadJob[] = []
     for (const job of pending) {
-      e.queueTransfer(opcodes.read, job.fd, job.buffer, job.done, job.buffer.length - job.done,
-        job.offset + job.done)
+      // Past 2^53 - 1 a position cannot be named (a pipe read on from a
+      // huge offset): that file fails, as read(2) does past its maximum.
+      const position = job.offset + job.done
+      if (position > Number.MAX_SAFE_INTEGER) {
+        fail(job, EOVERFLOW, 'read')
+        continue
+      }
+      batch.add('read', job.fd, job.buffer, job.done, job.buffer.length - job.done, position)
+      reading.push(job)
     }
-    const results = await e.submit()
-    pending = pending.filter((job, i) => {
+    const results = await engine().submit(batch)
+    pending = reading.filter((job, i) => {
       const result = results[i]
       if (result < 0) {
         fail(job, result, 'read')

@@ -4,24 +4,30 @@
 
 namespace posix_aio {
 
-bool ControlBlock::Start() {
+bool ControlBlock::Start(Op* op) {
   if (state_ == State::kInFlight) return false;
   state_ = State::kInFlight;
+  op_ = op;
   result_ = 0;
   return true;
 }
 
 void ControlBlock::Finish(int64_t result) {
   state_ = State::kDone;
+  op_ = nullptr;
   result_ = result;
+}
+
+bool ControlBlock::FinishNop() {
+  if (state_ == State::kInFlight) return false;
+  Finish(0);
+  return true;
 }
 
 bool ControlBlock::Reset() {
   if (state_ == State::kInFlight) return false;
   state_ = State::kIdle;
   result_ = 0;
-  op_ = Op();
-  op_.owner = this;
   return true;
 }
 

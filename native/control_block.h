@@ -1,27 +1,29 @@
-// ControlBlock: the native half of a JS ControlBlock. It owns the Op (and so
-// the real struct aiocb) that the posix engine submits, and remembers where
-// the block is in its life: never submitted, in flight, or done.
+// ControlBlock: the native half of a JS ControlBlock, a struct aiocb as
+// aio_error()/aio_return() see it: never submitted, in flight (then it names
+// its op, so that AIO.cancel(fd, cb) cancels exactly that op), or done with
+// a result. The op itself lives in its batch, like any other.
 #pragma once
 
 #include <cstdint>
 
-#include "op.h"
-
 namespace posix_aio {
+
+struct Op;
 
 class ControlBlock {
  public:
   enum class State { kIdle, kInFlight, kDone };
 
-  ControlBlock() { op_.owner = this; }
-
   State state() const { return state_; }
-  Op& op() { return op_; }
+  // The op in flight for this block, or null.
+  Op* op() const { return op_; }
 
-  // Starts a submission; false if the block is already in flight.
-  bool Start();
+  // Starts a submission of `op`; false if the block is already in flight.
+  bool Start(Op* op);
   // Records the outcome of the submission in flight.
   void Finish(int64_t result);
+  // A LIO_NOP entry: done at once, with nothing submitted.
+  bool FinishNop();
   // Back to never-submitted; false while in flight.
   bool Reset();
 
@@ -31,8 +33,8 @@ class ControlBlock {
   int64_t Return() const { return result_ < 0 ? -1 : result_; }
 
  private:
-  Op op_;
   State state_ = State::kIdle;
+  Op* op_ = nullptr;
   int64_t result_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // The engine interface. An engine takes batches of ops and completes each one
 // exactly once through the CompletionSink, from whatever thread it likes.
-// Engines are created per env and never share state across envs.
+// Engines are created per env and never share state across envs; each one
+// is a row of the registry (engines.cc).
 #pragma once
 
 #include <uv.h>
@@ -35,6 +36,16 @@ enum CancelResult : int {
   kAllDone = 2,
 };
 
+// Of two cancel outcomes, the one that tells the caller the most: an error,
+// then "some could not be canceled", then "some were canceled".
+inline int CombineCancel(int a, int b) {
+  if (a < 0) return a;
+  if (b < 0) return b;
+  if (a == kNotCanceled || b == kNotCanceled) return kNotCanceled;
+  if (a == kCanceled || b == kCanceled) return kCanceled;
+  return kAllDone;
+}
+
 // glibc has no lio_listio limit (sysconf says -1); this is the chunk the
 // engines use where the platform sets none.
 constexpr size_t kDefaultChunkSize = 1024;
@@ -61,42 +72,38 @@ class Engine {
   virtual void Submit(Op* const* ops, size_t count, bool together) = 0;
 
   // Runs every op to completion before returning (LIO_WAIT). Results land in
-  // op->result; the sink is not used.
+  // op->result; the sink is not used for these ops.
   virtual void SubmitWait(Op* const* ops, size_t count) {
     for (size_t i = 0; i < count; ++i) RunBlocking(*ops[i]);
   }
 
-  // Cancels `op` (or, when null, every op on `fd`) if it has not started.
-  // Returns a CancelResult or -errno. A canceled op still completes through
-  // the sink, with -ECANCELED.
-  virtual int Cancel(int fd, Op* op) = 0;
+  // Cancels `op`, one this engine was given, if it has not started. Returns
+  // a CancelResult (kAllDone once the engine has completed it) or -errno.
+  // A canceled op still completes through the sink, with -ECANCELED.
+  virtual int Cancel(Op* op) = 0;
 
-  // Env teardown: cancel what can be canceled and wait for everything else,
-  // so that no buffer is touched after this returns. Called once, on the
-  // loop thread; completions reaching the sink from now on are not delivered.
+  // Env teardown: cancel what can be canceled (this env's ops only) and wait
+  // for everything else, so that no buffer is touched after this returns.
+  // Called once, on the loop thread; every op still reaches the sink.
   virtual void Shutdown() = 0;
 
  protected:
   CompletionSink& sink_;
 };
 
-// Factories, one per engine file. A factory returns null and sets *why when
-// the engine cannot run here (not compiled in, or refused by the kernel).
-std::unique_ptr<Engine> MakeThreadPoolEngine(uv_loop_t* loop,
-                                             CompletionSink& sink,
-                                             std::string* why);
-std::unique_ptr<Engine> MakePosixEngine(uv_loop_t* loop, CompletionSink& sink,
-                                        std::string* why);
-// Choices the io_uring engine makes by default because they measured
-// faster; bench/ flips them to keep measuring the other side. Read from the
-// thread's process.env by the JS layer (AIO_URING_DELIVERY=queue,
-// AIO_URING_WRITE_FILE=chain): getenv would miss a worker's own env.
-struct UringTuning {
-  bool deliver_via_queue = false;       // completions through the TSFN
-  bool chain_every_write_file = false;  // not only those that sync
+// An engine's factory: null, with the reason in *why, when the kernel or the
+// platform refuses it here.
+using EngineFactory = std::unique_ptr<Engine> (*)(uv_loop_t* loop,
+                                                  CompletionSink& sink,
+                                                  std::string* why);
+
+// The registry: every engine, in the order they are tried by default.
+struct EngineEntry {
+  const char* name;
+  EngineFactory make;  // null: not compiled into this build
 };
-std::unique_ptr<Engine> MakeUringEngine(uv_loop_t* loop, CompletionSink& sink,
-                                        const UringTuning& tuning,
-                                        std::string* why);
+
+extern const EngineEntry kEngines[];
+extern const size_t kEngineCount;
 
 }  // namespace posix_aio

@@ -4,6 +4,10 @@
 // notifying per op would start a thread per op). fsync/fdatasync go through
 // aio_fsync, all of a batch waited for by one pool thread in aio_suspend.
 // open, fstat and close have no AIO form and run on libuv's pool.
+//
+// Each op's aiocb is this engine's, held with the op while glibc has it,
+// and cancels name it: aio_cancel(fd, NULL) would reach every thread's
+// requests on the descriptor, since glibc's AIO is process-wide.
 #include <aio.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,7 +17,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine.h"
@@ -23,68 +27,76 @@ namespace posix_aio {
 
 namespace {
 
+// An op's control block, while glibc has it.
+struct Request {
+  Op* op;
+  struct aiocb cb;
+};
+
 bool GoesToLioListio(const Op& op) {
   // POSIX AIO always has an explicit offset; "the current position" is a
   // plain read/write on the pool.
-  return (IsTransfer(op.code) && op.position >= 0) || op.code == OpCode::kNop;
+  return TraitsOf(op.kind).lio && (op.position >= 0 || op.kind == OpKind::kNop);
 }
 
 bool IsSync(const Op& op) {
-  return op.code == OpCode::kFsync || op.code == OpCode::kFdatasync;
+  return op.kind == OpKind::kFsync || op.kind == OpKind::kFdatasync;
 }
 
-void Prepare(Op& op) {
-  op.aiocb = {};
-  op.aiocb.aio_fildes = op.fd;
-  op.aiocb.aio_buf = op.data;
-  op.aiocb.aio_nbytes = op.length;
-  op.aiocb.aio_offset = op.position;
-  op.aiocb.aio_reqprio = op.reqprio;
-  op.aiocb.aio_lio_opcode = op.code == OpCode::kRead    ? LIO_READ
-                            : op.code == OpCode::kWrite ? LIO_WRITE
-                                                        : LIO_NOP;
-  op.aiocb.aio_sigevent.sigev_notify = SIGEV_NONE;
-  op.result = 0;
+void Prepare(Request& request) {
+  const Op& op = *request.op;
+  request.cb = {};
+  request.cb.aio_fildes = op.fd;
+  request.cb.aio_buf = op.data;
+  request.cb.aio_nbytes = op.length;
+  request.cb.aio_offset = op.position;
+  request.cb.aio_reqprio = op.reqprio;
+  request.cb.aio_lio_opcode = op.kind == OpKind::kRead    ? LIO_READ
+                              : op.kind == OpKind::kWrite ? LIO_WRITE
+                                                          : LIO_NOP;
+  request.cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+  request.op->result = 0;
 }
 
 // Reads a finished request's outcome into op.result. `submit_errno` is the
 // error lio_listio returned for the chunk, if any: glibc leaves a request it
 // could not queue (EAGAIN) looking like a finished zero-byte transfer, so a
 // zero-byte result for a non-empty transfer in such a chunk is that error.
-void Collect(Op& op, int submit_errno) {
-  if (op.code == OpCode::kNop) {
+void Collect(Request& request, int submit_errno) {
+  Op& op = *request.op;
+  if (op.kind == OpKind::kNop) {
     op.result = 0;
     return;
   }
-  int err = aio_error(&op.aiocb);
+  int err = aio_error(&request.cb);
   if (err == EINPROGRESS) {
     op.result = -EIO;  // callers wait first; never report a running op done
     return;
   }
   // Always reap: on the BSDs aio_return is what frees the kernel's record.
-  ssize_t ret = aio_return(&op.aiocb);
+  ssize_t ret = aio_return(&request.cb);
   if (err == 0) {
     op.result = ret;
   } else {
     op.result = -(err > 0 ? err : errno);
   }
-  if (submit_errno != 0 && op.result == 0 && IsTransfer(op.code) &&
+  if (submit_errno != 0 && op.result == 0 && IsTransfer(op.kind) &&
       op.length > 0) {
     op.result = -submit_errno;
   }
 }
 
-// Blocks until no request among `ops` (those handed to the kernel/glibc, i.e.
-// op.result still 0) is in progress.
-void WaitAll(Op* const* ops, size_t count) {
+// Blocks until no request among `requests` that glibc took (op.result still
+// 0) is in progress.
+void WaitAll(Request* requests, size_t count) {
   std::vector<const struct aiocb*> pending;
   pending.reserve(count);
   for (;;) {
     pending.clear();
     for (size_t i = 0; i < count; ++i) {
-      Op& op = *ops[i];
-      if (op.code == OpCode::kNop || op.result != 0) continue;
-      if (aio_error(&op.aiocb) == EINPROGRESS) pending.push_back(&op.aiocb);
+      Request& request = requests[i];
+      if (request.op->kind == OpKind::kNop || request.op->result != 0) continue;
+      if (aio_error(&request.cb) == EINPROGRESS) pending.push_back(&request.cb);
     }
     if (pending.empty()) return;
     if (aio_suspend(pending.data(), static_cast<int>(pending.size()),
@@ -96,19 +108,19 @@ void WaitAll(Op* const* ops, size_t count) {
   }
 }
 
+std::vector<Request> RequestsFor(Op* const* ops, size_t count) {
+  std::vector<Request> requests(count);
+  for (size_t i = 0; i < count; ++i) {
+    requests[i].op = ops[i];
+    Prepare(requests[i]);
+  }
+  return requests;
+}
+
 int FromAioCancel(int rc) {
   if (rc == -1) return -errno;
   if (rc == AIO_CANCELED) return kCanceled;
   if (rc == AIO_NOTCANCELED) return kNotCanceled;
-  return kAllDone;
-}
-
-// Of two cancel outcomes, the one that tells the caller the most.
-int Combine(int a, int b) {
-  if (a < 0) return a;
-  if (b < 0) return b;
-  if (a == kNotCanceled || b == kNotCanceled) return kNotCanceled;
-  if (a == kCanceled || b == kCanceled) return kCanceled;
   return kAllDone;
 }
 
@@ -147,10 +159,7 @@ class PosixEngine final : public Engine {
       size_t n = std::min(chunk_size_, listio.size() - i);
       SubmitChunk(listio.data() + i, n);
     }
-    if (!syncs.empty()) {
-      QueueSyncs(syncs.data(), syncs.size());
-      pool_.Queue(syncs.data(), syncs.size(), WaitForSyncs, this, false);
-    }
+    if (!syncs.empty()) QueueSyncs(syncs.data(), syncs.size());
   }
 
   void SubmitWait(Op* const* ops, size_t count) override {
@@ -169,53 +178,50 @@ class PosixEngine final : public Engine {
     std::vector<struct aiocb*> list;
     for (size_t i = 0; i < listio.size(); i += chunk_size_) {
       size_t n = std::min(chunk_size_, listio.size() - i);
+      std::vector<Request> requests = RequestsFor(listio.data() + i, n);
       list.clear();
-      for (size_t j = 0; j < n; ++j) {
-        Prepare(*listio[i + j]);
-        list.push_back(&listio[i + j]->aiocb);
-      }
+      for (Request& request : requests) list.push_back(&request.cb);
       int submit_errno = 0;
-      if (lio_listio(LIO_WAIT, list.data(), static_cast<int>(n), nullptr) !=
-              0 &&
+      if (lio_listio(LIO_WAIT, list.data(), static_cast<int>(n), nullptr) != 0 &&
           errno != EIO) {
         submit_errno = errno;  // EIO only says some request failed
       }
       // LIO_WAIT can return early on a signal; finish waiting here.
-      WaitAll(listio.data() + i, n);
-      for (size_t j = 0; j < n; ++j) Collect(*listio[i + j], submit_errno);
+      WaitAll(requests.data(), n);
+      for (Request& request : requests) Collect(request, submit_errno);
     }
     if (!syncs.empty()) {
-      for (Op* op : syncs) QueueOneSync(*op);
-      WaitAll(syncs.data(), syncs.size());
-      for (Op* op : syncs) {
-        if (op->result == 0) Collect(*op, 0);
+      std::vector<Request> requests = RequestsFor(syncs.data(), syncs.size());
+      for (Request& request : requests) StartSync(request);
+      WaitAll(requests.data(), requests.size());
+      for (Request& request : requests) {
+        if (request.op->result == 0) Collect(request, 0);
       }
     }
   }
 
-  int Cancel(int fd, Op* op) override {
-    if (op == nullptr) {
-      int aio = FromAioCancel(aio_cancel(fd, nullptr));
-      return Combine(aio, pool_.Cancel(fd, nullptr));
+  int Cancel(Op* op) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (live_.count(op) != 0) {
+        auto* cb = static_cast<struct aiocb*>(op->engine_data);
+        return FromAioCancel(aio_cancel(op->fd, cb));
+      }
     }
-    if (GoesToLioListio(*op) || IsSync(*op)) {
-      return FromAioCancel(aio_cancel(fd, &op->aiocb));
-    }
-    return pool_.Cancel(fd, op);
+    return pool_.Cancel(op);
   }
 
   void Shutdown() override {
-    std::vector<int> fds;
     {
+      // This env's requests only, one by one; the rest are waited for.
       std::lock_guard<std::mutex> lock(mutex_);
-      for (const auto& entry : fds_in_flight_) fds.push_back(entry.first);
+      for (Op* op : live_) aio_cancel(op->fd, static_cast<struct aiocb*>(op->engine_data));
     }
-    for (int fd : fds) aio_cancel(fd, nullptr);  // best effort; we wait anyway
     {
       std::unique_lock<std::mutex> lock(mutex_);
       idle_.wait(lock, [this] { return chunks_in_flight_ == 0; });
     }
-    pool_.Drain();
+    pool_.Drain();  // the sync waiters always run
   }
 
  private:
@@ -227,31 +233,41 @@ class PosixEngine final : public Engine {
   // collect the ops before learning that they were never queued.
   struct Chunk {
     PosixEngine* engine;
-    std::vector<Op*> ops;
-    int submit_errno;
+    std::vector<Request> requests;
+    int submit_errno = 0;
     std::atomic<int> parties{2};
   };
 
+  // aio_fsync requests, waited for by one pool job.
+  struct Syncs {
+    PosixEngine* engine;
+    std::vector<Request> requests;
+  };
 
-  void Track(Op* const* ops, size_t count, int delta) {
-    for (size_t i = 0; i < count; ++i) {
-      if (ops[i]->code == OpCode::kNop) continue;
-      int fd = ops[i]->fd;
-      if ((fds_in_flight_[fd] += delta) == 0) fds_in_flight_.erase(fd);
+  // Caller holds mutex_. Cancel finds a request glibc holds through these.
+  void Hold(std::vector<Request>& requests) {
+    for (Request& request : requests) {
+      if (request.op->kind == OpKind::kNop) continue;
+      request.op->engine_data = &request.cb;
+      live_.insert(request.op);
+    }
+  }
+
+  void Let(std::vector<Request>& requests) {
+    for (Request& request : requests) {
+      live_.erase(request.op);
+      request.op->engine_data = nullptr;
     }
   }
 
   void SubmitChunk(Op* const* ops, size_t count) {
-    auto* chunk = new Chunk{this, std::vector<Op*>(ops, ops + count), 0};
+    auto* chunk = new Chunk{this, RequestsFor(ops, count)};
     std::vector<struct aiocb*> list(count);
-    for (size_t i = 0; i < count; ++i) {
-      Prepare(*ops[i]);
-      list[i] = &ops[i]->aiocb;
-    }
+    for (size_t i = 0; i < count; ++i) list[i] = &chunk->requests[i].cb;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++chunks_in_flight_;
-      Track(ops, count, +1);
+      Hold(chunk->requests);
     }
     struct sigevent done {};
     done.sigev_notify = SIGEV_THREAD;
@@ -260,8 +276,7 @@ class PosixEngine final : public Engine {
     // On failure glibc still notifies once for the chunk (immediately when
     // nothing was queued), and the requests it could not queue carry their
     // error; so the notification is always the single place ops finish.
-    if (lio_listio(LIO_NOWAIT, list.data(), static_cast<int>(count), &done) !=
-            0 &&
+    if (lio_listio(LIO_NOWAIT, list.data(), static_cast<int>(count), &done) != 0 &&
         errno != EIO) {
       chunk->submit_errno = errno;
     }
@@ -276,49 +291,59 @@ class PosixEngine final : public Engine {
   static void ChunkDone(Chunk* chunk) {
     if (chunk->parties.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     PosixEngine* self = chunk->engine;
-    std::vector<Op*> ops = std::move(chunk->ops);
-    int submit_errno = chunk->submit_errno;
-    delete chunk;
-    for (Op* op : ops) Collect(*op, submit_errno);
+    std::vector<Op*> ops;
+    ops.reserve(chunk->requests.size());
     {
       std::lock_guard<std::mutex> lock(self->mutex_);
-      self->Track(ops.data(), ops.size(), -1);
+      for (Request& request : chunk->requests) {
+        Collect(request, chunk->submit_errno);
+        ops.push_back(request.op);
+      }
+      self->Let(chunk->requests);
     }
+    delete chunk;
     self->sink_.Complete(ops.data(), ops.size());
     // Last touch of the engine: Shutdown may destroy it once this is seen.
     std::lock_guard<std::mutex> lock(self->mutex_);
     if (--self->chunks_in_flight_ == 0) self->idle_.notify_all();
   }
 
-  static void QueueOneSync(Op& op) {
-    Prepare(op);
-    int how = op.code == OpCode::kFsync ? O_SYNC : O_DSYNC;
-    if (aio_fsync(how, &op.aiocb) != 0) op.result = -errno;
+  static void StartSync(Request& request) {
+    int how = request.op->kind == OpKind::kFsync ? O_SYNC : O_DSYNC;
+    if (aio_fsync(how, &request.cb) != 0) request.op->result = -errno;
   }
 
   void QueueSyncs(Op* const* ops, size_t count) {
-    for (size_t i = 0; i < count; ++i) QueueOneSync(*ops[i]);
-    std::lock_guard<std::mutex> lock(mutex_);
-    Track(ops, count, +1);
+    auto* syncs = new Syncs{this, RequestsFor(ops, count)};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (Request& request : syncs->requests) StartSync(request);
+      Hold(syncs->requests);
+    }
+    pool_.Queue(ops, count, WaitForSyncs, syncs, false);
   }
 
   // Pool job: waits for a batch of aio_fsync requests, then collects them.
-  static void WaitForSyncs(void* context, Op* const* ops, size_t count) {
-    auto* self = static_cast<PosixEngine*>(context);
-    WaitAll(ops, count);
-    for (size_t i = 0; i < count; ++i) {
-      if (ops[i]->result == 0) Collect(*ops[i], 0);
+  static void WaitForSyncs(void* context, Op* const*, size_t) {
+    auto* syncs = static_cast<Syncs*>(context);
+    PosixEngine* self = syncs->engine;
+    WaitAll(syncs->requests.data(), syncs->requests.size());
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      for (Request& request : syncs->requests) {
+        if (request.op->result == 0) Collect(request, 0);
+      }
+      self->Let(syncs->requests);
     }
-    std::lock_guard<std::mutex> lock(self->mutex_);
-    self->Track(ops, count, -1);
+    delete syncs;
   }
 
   PoolWork pool_;
   const size_t chunk_size_;
   std::mutex mutex_;
   std::condition_variable idle_;
-  size_t chunks_in_flight_ = 0;                   // guarded by mutex_
-  std::unordered_map<int, int> fds_in_flight_;    // guarded by mutex_
+  size_t chunks_in_flight_ = 0;     // guarded by mutex_
+  std::unordered_set<Op*> live_;    // ops whose request glibc holds; mutex_
 };
 
 }  // namespace

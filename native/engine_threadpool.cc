@@ -24,7 +24,7 @@ class ThreadPoolEngine final : public Engine {
     }
   }
 
-  int Cancel(int fd, Op* op) override { return pool_.Cancel(fd, op); }
+  int Cancel(Op* op) override { return pool_.Cancel(op); }
 
   void Shutdown() override { pool_.Drain(); }
 
@@ -34,8 +34,7 @@ class ThreadPoolEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> MakeThreadPoolEngine(uv_loop_t* loop,
-                                             CompletionSink& sink,
+std::unique_ptr<Engine> MakeThreadPoolEngine(uv_loop_t* loop, CompletionSink& sink,
                                              std::string*) {
   return std::make_unique<ThreadPoolEngine>(loop, sink);
 }

@@ -1,15 +1,12 @@
-// The io_uring engine (Linux), through raw syscalls: no liburing.
+// The io_uring engine (Linux): its policy. The ring itself is uring_ring.cc.
 //
 // One ring per env, created and used only on the env's loop thread (which is
-// what IORING_SETUP_SINGLE_ISSUER asks for). Submitted ops
-// become SQEs at once, but io_uring_enter runs once per loop turn, from a
-// prepare handle just before libuv would block: every op submitted during
-// the turn reaches the kernel in one syscall. Completions are reaped on the
-// loop thread when the ring's registered eventfd polls readable, and handed
-// straight to JS
-// (CompletionSink::Deliver) - no thread hop and no wake-up, which is what
-// the thread-safe-function path costs (AIO_URING_DELIVERY=queue selects that
-// path so the two can be measured against each other; see bench/).
+// what IORING_SETUP_SINGLE_ISSUER asks for). Submitted ops become SQEs at
+// once, but io_uring_enter runs once per loop turn, from a prepare handle
+// just before libuv would block: every op submitted during the turn reaches
+// the kernel in one syscall. Completions are reaped on the loop thread when
+// the ring's registered eventfd polls readable, and handed straight to JS
+// (CompletionSink::Deliver): no thread hop and no wake-up.
 //
 // The kernel is never asked for more completions than the CQ ring holds: ops
 // beyond that wait in a backlog and go in as completions free room, so the
@@ -17,11 +14,8 @@
 // (per IORING_REGISTER_PROBE), and AIO.write's files that end without a sync
 // (see kFileSlots), run on libuv's pool instead.
 #include <fcntl.h>
-#include <linux/io_uring.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,42 +29,16 @@
 
 #include "engine.h"
 #include "pool_work.h"
+#include "uring_ring.h"
 
 namespace posix_aio {
 
 namespace {
 
-int SetupRing(unsigned entries, io_uring_params* params) {
-  return static_cast<int>(syscall(__NR_io_uring_setup, entries, params));
-}
-
-int EnterRing(int fd, unsigned to_submit, unsigned min_complete,
-              unsigned flags) {
-  return static_cast<int>(syscall(__NR_io_uring_enter, fd, to_submit,
-                                  min_complete, flags, nullptr, 0));
-}
-
-int RegisterRing(int fd, unsigned opcode, void* arg, unsigned count) {
-  return static_cast<int>(
-      syscall(__NR_io_uring_register, fd, opcode, arg, count));
-}
-
-template <typename T>
-T LoadAcquire(const T* where) {
-  return __atomic_load_n(where, __ATOMIC_ACQUIRE);
-}
-
-template <typename T>
-void StoreRelease(T* where, T value) {
-  __atomic_store_n(where, value, __ATOMIC_RELEASE);
-}
-
 constexpr unsigned kRingEntries = 1024;
 // Completions reach JS this many at a time while the rest of a burst waits
 // (see OnPoll). A device that finishes a whole queue of requests at once
-// (virtio does) otherwise idles until JS has answered every one of them:
-// random O_DIRECT reads at depth 32 went from 0.60x to 0.82x of fio's rate
-// on the same file, with page-cache reads unchanged.
+// (virtio does) otherwise idles until JS has answered every one of them.
 constexpr unsigned kDeliverySlice = 4;
 // Linux moves at most this much in one read or write (MAX_RW_COUNT); a
 // longer op is a short transfer, which the high-level calls finish.
@@ -93,13 +61,10 @@ constexpr uint64_t kStepMask = 3ull << kStepShift;
 // process's fd table.
 //
 // Chains pay where a file ends in a sync: io-wq runs more of them at once
-// than the pool has threads, and 256 small files with sync 'data' went
-// ~1.25x faster than on the pool. Without a sync a file is a create and a
-// page-cache copy, all CPU, and on Linux 6.18 (2 cores) the pool's plain
-// syscalls did 256 files ~1.4x faster than chains, in C as well as from
-// here: io-wq spends more per request and the loop is woken per completion.
-// So those run on the pool (AIO_URING_WRITE_FILE=chain chains them too, for
-// bench/ to keep measuring that choice).
+// than the pool has threads. Without a sync a file is a create and a
+// page-cache copy, all CPU, and the pool's plain syscalls were faster than
+// chains, in C as well as from here: io-wq spends more per request and the
+// loop is woken per completion. So those run on the pool.
 constexpr unsigned kFileSlots = 1024;
 
 // A kWriteFile chain in the kernel: its slot and each step's result.
@@ -115,57 +80,30 @@ struct Chunk {
   std::vector<Op*> done;
 };
 
-// Setup flags to try, best first; each is dropped when the kernel says
-// EINVAL (an older kernel that does not know it). Not DEFER_TASKRUN: with it
-// the task work that issues the next request of a linked chain (kWriteFile)
-// waits for an io_uring_enter and signals no eventfd, so a loop asleep in
-// epoll never gets there and the chain stalls (seen on Linux 6.18).
-constexpr unsigned kFlagChoices[] = {
-    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-        IORING_SETUP_COOP_TASKRUN,
-    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
-    IORING_SETUP_SUBMIT_ALL,
-    0,
-};
+uint64_t OffsetOf(const Op& op) {
+  return op.position < 0 ? static_cast<uint64_t>(-1) : static_cast<uint64_t>(op.position);
+}
 
 class UringEngine final : public Engine {
  public:
-  UringEngine(uv_loop_t* loop, CompletionSink& sink, const UringTuning& tuning)
-      : Engine(sink), loop_(loop), pool_(loop, sink), tuning_(tuning) {}
+  UringEngine(uv_loop_t* loop, CompletionSink& sink)
+      : Engine(sink), loop_(loop), pool_(loop, sink) {}
 
   ~UringEngine() override {
-    if (sq_ring_ != MAP_FAILED) munmap(sq_ring_, sq_ring_size_);
-    if (cq_ring_ != MAP_FAILED && cq_ring_ != sq_ring_) {
-      munmap(cq_ring_, cq_ring_size_);
-    }
-    if (sqes_ != MAP_FAILED) munmap(sqes_, sqes_size_);
-    if (ring_fd_ >= 0) close(ring_fd_);
+    RingClose(&ring_);
     if (event_fd_ >= 0) close(event_fd_);
   }
 
-  // Creates the ring and its loop handles; false, with the reason, when the
-  // kernel refuses (EPERM in containers, ENOSYS, io_uring_disabled).
   bool Start(std::string* why) {
-    io_uring_params params{};
-    for (unsigned flags : kFlagChoices) {
-      params = {};
-      params.flags = flags;
-      ring_fd_ = SetupRing(kRingEntries, &params);
-      if (ring_fd_ >= 0 || errno != EINVAL) break;
-    }
-    if (ring_fd_ < 0) {
-      *why = std::string("io_uring_setup: ") + std::strerror(errno);
+    if (!RingSetup(&ring_, kRingEntries, why) || !RingProbe(ring_, supported_, why)) {
       return false;
     }
-    features_ = params.features;
-    if (!MapRings(params, why) || !Probe(why)) return false;
-
     // Direct descriptors need a sparse file table (Linux 5.19); without it
     // kWriteFile runs on the pool instead.
     io_uring_rsrc_register files{};
     files.nr = kFileSlots;
     files.flags = IORING_RSRC_REGISTER_SPARSE;
-    if (RegisterRing(ring_fd_, IORING_REGISTER_FILES2, &files, sizeof(files)) == 0) {
+    if (RingRegister(ring_, IORING_REGISTER_FILES2, &files, sizeof(files)) == 0) {
       for (unsigned slot = kFileSlots; slot > 0; --slot) free_slots_.push_back(slot - 1);
       chains_possible_ = true;
     }
@@ -174,7 +112,7 @@ class UringEngine final : public Engine {
     // kernel signals as it posts them.
     event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (event_fd_ < 0) return Fail(why, "eventfd");
-    if (RegisterRing(ring_fd_, IORING_REGISTER_EVENTFD, &event_fd_, 1) != 0) {
+    if (RingRegister(ring_, IORING_REGISTER_EVENTFD, &event_fd_, 1) != 0) {
       return Fail(why, "IORING_REGISTER_EVENTFD");
     }
 
@@ -194,7 +132,7 @@ class UringEngine final : public Engine {
   }
 
   const char* Name() const override { return "io_uring"; }
-  size_t ChunkSize() const override { return sq_entries_; }
+  size_t ChunkSize() const override { return ring_.sq_entries; }
 
   void Submit(Op* const* ops, size_t count, bool together) override {
     std::vector<Op*> blocking;
@@ -203,8 +141,8 @@ class UringEngine final : public Engine {
       (Maps(*ops[i]) ? mapped : blocking).push_back(ops[i]);
     }
     // Together, each chunk reaches JS in one piece, as lio_listio's does.
-    for (size_t i = 0; i < mapped.size(); i += sq_entries_) {
-      size_t n = std::min<size_t>(sq_entries_, mapped.size() - i);
+    for (size_t i = 0; i < mapped.size(); i += ring_.sq_entries) {
+      size_t n = std::min<size_t>(ring_.sq_entries, mapped.size() - i);
       auto* chunk = together ? new Chunk{n, {}} : nullptr;
       for (size_t j = i; j < i + n; ++j) {
         mapped[j]->engine_data = chunk;
@@ -230,53 +168,27 @@ class UringEngine final : public Engine {
     while (!waiting.empty()) WaitForSome(&waiting);
   }
 
-  int Cancel(int fd, Op* op) override {
-    bool canceled = false;
-    bool not_canceled = false;
-    auto note = [&](int outcome) {
-      if (outcome == kCanceled) canceled = true;
-      if (outcome == kNotCanceled) not_canceled = true;
-    };
-
-    // Ops still in the backlog never reached the kernel: just drop them.
-    std::vector<Op*> dropped;
-    for (auto it = backlog_.begin(); it != backlog_.end();) {
-      if (op ? *it == op : (*it)->fd == fd) {
-        (*it)->result = -ECANCELED;
-        dropped.push_back(*it);
-        it = backlog_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    if (!dropped.empty()) {
-      canceled = true;
+  int Cancel(Op* op) override {
+    // An op still in the backlog never reached the kernel: just drop it.
+    auto queued = std::find(backlog_.begin(), backlog_.end(), op);
+    if (queued != backlog_.end()) {
+      backlog_.erase(queued);
+      op->result = -ECANCELED;
       std::vector<Op*> done;
-      for (Op* finished : dropped) Finished(finished, &done);
+      Finished(op, &done);
       if (!done.empty()) sink_.Complete(done.data(), done.size());
+      return kCanceled;
     }
-
-    std::vector<Op*> targets;
-    for (Op* in_kernel : in_kernel_) {
-      if (op ? in_kernel == op : in_kernel->fd == fd) {
-        targets.push_back(in_kernel);
-      }
-    }
-    std::vector<CancelRequest> requests(targets.size());
-    for (size_t i = 0; i < targets.size(); ++i) QueueCancel(targets[i], &requests[i]);
-    for (CancelRequest& request : requests) {
+    if (in_kernel_.count(op) != 0) {
+      CancelRequest request;
+      QueueCancel(op, &request);
       while (!request.done) WaitForSome(nullptr);
       // 0: canceled; -ENOENT: it had finished; -EALREADY: it is running.
-      note(request.result == 0           ? kCanceled
-           : request.result == -EALREADY ? kNotCanceled
-                                         : kAllDone);
+      return request.result == 0           ? kCanceled
+             : request.result == -EALREADY ? kNotCanceled
+                                           : kAllDone;
     }
-
-    if (op == nullptr || (!Maps(*op) && dropped.empty() && targets.empty())) {
-      note(pool_.Cancel(fd, op));
-    }
-    if (not_canceled) return kNotCanceled;
-    return canceled ? kCanceled : kAllDone;
+    return pool_.Cancel(op);
   }
 
   void Shutdown() override {
@@ -304,109 +216,40 @@ class UringEngine final : public Engine {
   }
 
  private:
-  bool MapRings(const io_uring_params& params, std::string* why) {
-    sq_ring_size_ = params.sq_off.array + params.sq_entries * sizeof(unsigned);
-    cq_ring_size_ =
-        params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
-    bool single = (params.features & IORING_FEAT_SINGLE_MMAP) != 0;
-    if (single) {
-      sq_ring_size_ = cq_ring_size_ = std::max(sq_ring_size_, cq_ring_size_);
-    }
-    sq_ring_ = mmap(nullptr, sq_ring_size_, PROT_READ | PROT_WRITE,
-                    MAP_SHARED | MAP_POPULATE, ring_fd_, IORING_OFF_SQ_RING);
-    if (sq_ring_ == MAP_FAILED) return Fail(why, "mmap(sq ring)");
-    cq_ring_ = single ? sq_ring_
-                      : mmap(nullptr, cq_ring_size_, PROT_READ | PROT_WRITE,
-                             MAP_SHARED | MAP_POPULATE, ring_fd_,
-                             IORING_OFF_CQ_RING);
-    if (cq_ring_ == MAP_FAILED) return Fail(why, "mmap(cq ring)");
-    sqes_size_ = params.sq_entries * sizeof(io_uring_sqe);
-    sqes_ = mmap(nullptr, sqes_size_, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_POPULATE, ring_fd_, IORING_OFF_SQES);
-    if (sqes_ == MAP_FAILED) return Fail(why, "mmap(sqes)");
-
-    auto* sq = static_cast<char*>(sq_ring_);
-    sq_head_ = reinterpret_cast<unsigned*>(sq + params.sq_off.head);
-    sq_tail_ = reinterpret_cast<unsigned*>(sq + params.sq_off.tail);
-    sq_mask_ = *reinterpret_cast<unsigned*>(sq + params.sq_off.ring_mask);
-    sq_array_ = reinterpret_cast<unsigned*>(sq + params.sq_off.array);
-    sq_flags_ = reinterpret_cast<unsigned*>(sq + params.sq_off.flags);
-    sq_entries_ = params.sq_entries;
-    sqe_tail_ = *sq_tail_;
-
-    auto* cq = static_cast<char*>(cq_ring_);
-    cq_head_ = reinterpret_cast<unsigned*>(cq + params.cq_off.head);
-    cq_tail_ = reinterpret_cast<unsigned*>(cq + params.cq_off.tail);
-    cq_mask_ = *reinterpret_cast<unsigned*>(cq + params.cq_off.ring_mask);
-    cqes_ = reinterpret_cast<io_uring_cqe*>(cq + params.cq_off.cqes);
-    cq_entries_ = params.cq_entries;
-    return true;
-  }
-
-  // Which opcodes this kernel has. A kernel without the probe (before 5.6)
-  // also lacks most of the opcodes this engine needs: not worth running.
-  bool Probe(std::string* why) {
-    size_t size = sizeof(io_uring_probe) + 256 * sizeof(io_uring_probe_op);
-    std::unique_ptr<char[]> storage(new char[size]());
-    auto* probe = reinterpret_cast<io_uring_probe*>(storage.get());
-    if (RegisterRing(ring_fd_, IORING_REGISTER_PROBE, probe, 256) != 0) {
-      return Fail(why, "IORING_REGISTER_PROBE");
-    }
-    for (unsigned i = 0; i < probe->ops_len && i < 256; ++i) {
-      supported_[probe->ops[i].op] =
-          (probe->ops[i].flags & IO_URING_OP_SUPPORTED) != 0;
-    }
-    return true;
-  }
-
   static bool Fail(std::string* why, const char* what) {
     *why = std::string(what) + ": " + std::strerror(errno);
     return false;
   }
 
-
-  static int OpcodeFor(const Op& op) {
-    switch (op.code) {
-      case OpCode::kRead: return IORING_OP_READ;
-      case OpCode::kWrite: return IORING_OP_WRITE;
-      case OpCode::kFsync:
-      case OpCode::kFdatasync: return IORING_OP_FSYNC;
-      case OpCode::kNop: return IORING_OP_NOP;
-      case OpCode::kOpen: return IORING_OP_OPENAT;
-      case OpCode::kClose: return IORING_OP_CLOSE;
-      case OpCode::kFstatSize: return IORING_OP_STATX;
-      case OpCode::kReadv: return IORING_OP_READV;
-      case OpCode::kWritev: return IORING_OP_WRITEV;
-      case OpCode::kWriteFile: return IORING_OP_OPENAT;  // the chain's head
-      default: return -1;
-    }
-  }
-
   bool Maps(const Op& op) const {
-    int opcode = OpcodeFor(op);
+    int opcode = TraitsOf(op.kind).uring_opcode;
     if (opcode < 0 || !supported_[opcode]) return false;
-    if (op.code == OpCode::kWriteFile) {
-      return chains_possible_ &&
-             (op.sync != 0 || tuning_.chain_every_write_file) &&
-             supported_[IORING_OP_WRITE] &&
+    if (op.kind == OpKind::kWriteFile) {
+      return chains_possible_ && op.sync != 0 && supported_[IORING_OP_WRITE] &&
              supported_[IORING_OP_FSYNC] && supported_[IORING_OP_CLOSE];
     }
     // "The current position" needs IORING_FEAT_RW_CUR_POS.
-    bool vector = op.code == OpCode::kReadv || op.code == OpCode::kWritev;
-    if ((IsTransfer(op.code) || vector) && op.position < 0) {
-      return (features_ & IORING_FEAT_RW_CUR_POS) != 0;
+    bool vector = op.kind == OpKind::kReadv || op.kind == OpKind::kWritev;
+    if ((IsTransfer(op.kind) || vector) && op.position < 0) {
+      return (ring_.features & IORING_FEAT_RW_CUR_POS) != 0;
     }
     return true;
   }
 
   // SQEs (and so CQEs) an op takes: a kWriteFile is a linked chain.
   static unsigned SqesFor(const Op& op) {
-    if (op.code != OpCode::kWriteFile) return 1;
+    if (op.kind != OpKind::kWriteFile) return 1;
     return op.sync != 0 ? 4 : 3;
   }
 
-  unsigned FreeSqes() const {
-    return sq_entries_ - (sqe_tail_ - LoadAcquire(sq_head_));
+  // A free SQE; a full SQ is handed to the kernel first, never dropped.
+  io_uring_sqe* NextSqe() {
+    io_uring_sqe* sqe = RingNextSqe(&ring_);
+    if (sqe == nullptr) {
+      RingEnter(&ring_, 0);
+      sqe = RingNextSqe(&ring_);
+    }
+    return sqe;
   }
 
   // Prepares `op` if the ring has room for all of it (the kernel owes us
@@ -414,12 +257,12 @@ class UringEngine final : public Engine {
   // together), else returns false and changes nothing.
   bool TryPrepare(Op* op) {
     unsigned needed = SqesFor(*op);
-    if (owed_ + needed > cq_entries_) return false;
-    if (FreeSqes() < needed) {
-      Flush(0);  // a full SQ is handed to the kernel, never dropped
-      if (FreeSqes() < needed) return false;
+    if (owed_ + needed > ring_.cq_entries) return false;
+    if (RingFreeSqes(ring_) < needed) {
+      RingEnter(&ring_, 0);
+      if (RingFreeSqes(ring_) < needed) return false;
     }
-    if (op->code == OpCode::kWriteFile) {
+    if (op->kind == OpKind::kWriteFile) {
       if (free_slots_.empty()) return false;
       PrepareChain(*op);
     } else {
@@ -428,50 +271,33 @@ class UringEngine final : public Engine {
     return true;
   }
 
-  io_uring_sqe* NextSqe() {
-    unsigned head = LoadAcquire(sq_head_);
-    if (sqe_tail_ - head >= sq_entries_) {
-      Flush(0);  // a full SQ is handed to the kernel, never dropped
-      head = LoadAcquire(sq_head_);
-      if (sqe_tail_ - head >= sq_entries_) return nullptr;
-    }
-    unsigned index = sqe_tail_ & sq_mask_;
-    io_uring_sqe* sqe = &static_cast<io_uring_sqe*>(sqes_)[index];
-    std::memset(sqe, 0, sizeof(*sqe));
-    sq_array_[index] = index;
-    ++sqe_tail_;
-    return sqe;
-  }
-
   void Prepare(io_uring_sqe* sqe, Op& op) {
-    sqe->opcode = static_cast<uint8_t>(OpcodeFor(op));
+    sqe->opcode = static_cast<uint8_t>(TraitsOf(op.kind).uring_opcode);
     sqe->fd = op.fd;
-    switch (op.code) {
-      case OpCode::kRead:
-      case OpCode::kWrite:
+    switch (op.kind) {
+      case OpKind::kRead:
+      case OpKind::kWrite:
         sqe->addr = reinterpret_cast<uint64_t>(op.data);
         sqe->len = static_cast<uint32_t>(std::min(op.length, kMaxTransfer));
-        sqe->off = op.position < 0 ? static_cast<uint64_t>(-1)
-                                   : static_cast<uint64_t>(op.position);
+        sqe->off = OffsetOf(op);
         break;
-      case OpCode::kReadv:
-      case OpCode::kWritev:
+      case OpKind::kReadv:
+      case OpKind::kWritev:
         // The iovec array lives in the op, which outlives the request.
         sqe->addr = reinterpret_cast<uint64_t>(op.iov.data());
         sqe->len = static_cast<uint32_t>(op.iov.size());
-        sqe->off = op.position < 0 ? static_cast<uint64_t>(-1)
-                                   : static_cast<uint64_t>(op.position);
+        sqe->off = OffsetOf(op);
         break;
-      case OpCode::kFdatasync:
+      case OpKind::kFdatasync:
         sqe->fsync_flags = IORING_FSYNC_DATASYNC;
         break;
-      case OpCode::kOpen:
+      case OpKind::kOpen:
         sqe->fd = AT_FDCWD;
         sqe->addr = reinterpret_cast<uint64_t>(op.path.c_str());
         sqe->len = static_cast<uint32_t>(op.mode);
         sqe->open_flags = static_cast<uint32_t>(op.flags | O_CLOEXEC);
         break;
-      case OpCode::kFstatSize: {
+      case OpKind::kFstatSize: {
         auto& buffer = statx_[&op];
         buffer.reset(new struct statx());
         sqe->addr = reinterpret_cast<uint64_t>("");
@@ -516,8 +342,7 @@ class UringEngine final : public Engine {
     write->fd = static_cast<int>(chain.slot);
     write->addr = reinterpret_cast<uint64_t>(op.data);
     write->len = static_cast<uint32_t>(std::min(op.length, kMaxTransfer));
-    write->off = op.position < 0 ? static_cast<uint64_t>(-1)
-                                 : static_cast<uint64_t>(op.position);
+    write->off = OffsetOf(op);
     if (op.sync != 0) {
       io_uring_sqe* sync = step(WriteFileStep::kSync, IORING_OP_FSYNC,
                                 IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK);
@@ -564,64 +389,43 @@ class UringEngine final : public Engine {
     }
   }
 
-  bool HasUnsubmitted() const { return sqe_tail_ != LoadAcquire(sq_head_); }
-
-  // Hands the prepared SQEs to the kernel and, with GETEVENTS, runs the
-  // deferred task work that posts completions. Returns io_uring_enter's
-  // result: SQEs consumed, or -errno (EAGAIN/EBUSY: try again later).
-  int Flush(unsigned min_complete) {
-    StoreRelease(sq_tail_, sqe_tail_);
-    for (;;) {
-      unsigned to_submit = sqe_tail_ - LoadAcquire(sq_head_);
-      int rc = EnterRing(ring_fd_, to_submit, min_complete,
-                         IORING_ENTER_GETEVENTS);
-      if (rc >= 0) return rc;
-      if (errno != EINTR) return -errno;
-    }
-  }
-
   // Takes every posted completion off the CQ ring.
   void Reap(std::vector<Op*>* done) { ReapSome(done, ~0u); }
 
   // Takes at most `limit` completions off the CQ ring; true if more remain.
   bool ReapSome(std::vector<Op*>* done, unsigned limit) {
     for (;;) {
-      unsigned head = *cq_head_;
-      unsigned tail = LoadAcquire(cq_tail_);
-      if (tail - head > limit) tail = head + limit;
-      for (; head != tail; ++head) {
-        const io_uring_cqe& cqe = cqes_[head & cq_mask_];
-        --owed_;
-        if (cqe.user_data & kCancelTag) {
-          auto* request =
-              reinterpret_cast<CancelRequest*>(cqe.user_data & ~kCancelTag);
-          request->result = cqe.res;
-          request->done = true;
-          continue;
-        }
-        Op* op = reinterpret_cast<Op*>(cqe.user_data & ~kStepMask);
-        if (op->code == OpCode::kWriteFile &&
-            !ChainStepDone(*op, (cqe.user_data & kStepMask) >> kStepShift,
-                           cqe.res)) {
-          continue;
-        }
-        in_kernel_.erase(op);
-        if (op->code != OpCode::kWriteFile) op->result = cqe.res;
-        if (op->code == OpCode::kFstatSize) {
-          auto found = statx_.find(op);
-          const struct statx& st = *found->second;
-          if (cqe.res == 0) op->result = S_ISREG(st.stx_mode) ? st.stx_size : 0;
-          statx_.erase(found);
-        }
-        Finished(op, done);
-      }
-      StoreRelease(cq_head_, head);
-      if (head != LoadAcquire(cq_tail_)) return true;
-      // Completions the CQ had no room for wait in the kernel (NODROP):
-      // ask for them and go round again.
-      if (!(LoadAcquire(sq_flags_) & IORING_SQ_CQ_OVERFLOW)) return false;
-      EnterRing(ring_fd_, 0, 0, IORING_ENTER_GETEVENTS);
+      unsigned ready = std::min(RingReady(ring_), limit);
+      for (unsigned i = 0; i < ready; ++i) TakeCqe(RingCqe(ring_, i), done);
+      RingAdvance(&ring_, ready);
+      if (RingReady(ring_) > 0) return true;
+      if (!RingOverflowed(ring_)) return false;
+      RingFlushOverflow(&ring_);
     }
+  }
+
+  void TakeCqe(const io_uring_cqe& cqe, std::vector<Op*>* done) {
+    --owed_;
+    if (cqe.user_data & kCancelTag) {
+      auto* request = reinterpret_cast<CancelRequest*>(cqe.user_data & ~kCancelTag);
+      request->result = cqe.res;
+      request->done = true;
+      return;
+    }
+    Op* op = reinterpret_cast<Op*>(cqe.user_data & ~kStepMask);
+    if (op->kind == OpKind::kWriteFile &&
+        !ChainStepDone(*op, (cqe.user_data & kStepMask) >> kStepShift, cqe.res)) {
+      return;
+    }
+    in_kernel_.erase(op);
+    if (op->kind != OpKind::kWriteFile) op->result = cqe.res;
+    if (op->kind == OpKind::kFstatSize) {
+      auto found = statx_.find(op);
+      const struct statx& st = *found->second;
+      if (cqe.res == 0) op->result = S_ISREG(st.stx_mode) ? st.stx_size : 0;
+      statx_.erase(found);
+    }
+    Finished(op, done);
   }
 
   // Asks the kernel to cancel `target`; the answer lands in `request`.
@@ -654,7 +458,7 @@ class UringEngine final : public Engine {
   // least one completion. Ops it reaps that the caller is not waiting for
   // are queued for delivery (JS cannot be re-entered from here).
   void WaitForSome(std::unordered_set<Op*>* waiting) {
-    int rc = Flush(1);
+    int rc = RingEnter(&ring_, 1);
     if (rc < 0 && rc != -EAGAIN && rc != -EBUSY) {
       // Nothing sensible left but to retry; do not spin the CPU.
       usleep(1000);
@@ -673,11 +477,10 @@ class UringEngine final : public Engine {
   // Loop thread, before libuv blocks: one io_uring_enter for the turn.
   static void OnPrepare(uv_prepare_t* handle) {
     auto* self = static_cast<UringEngine*>(handle->data);
-    if (self->HasUnsubmitted()) {
-      int rc = self->Flush(0);
+    if (RingHasUnsubmitted(self->ring_)) {
       // The kernel is busy (EAGAIN/EBUSY): keep the loop from blocking so
       // the next turn tries again.
-      if (rc < 0) {
+      if (RingEnter(&self->ring_, 0) < 0) {
         uv_idle_start(&self->idle_, OnIdle);
         return;
       }
@@ -692,13 +495,12 @@ class UringEngine final : public Engine {
     uint64_t signals;
     // Reset the eventfd first, so a completion posted after the reap below
     // makes it readable again. EAGAIN (already reset) is fine.
-    if (read(self->event_fd_, &signals, sizeof(signals)) < 0 &&
-        errno != EAGAIN) {
+    if (read(self->event_fd_, &signals, sizeof(signals)) < 0 && errno != EAGAIN) {
       return;
     }
     // Only what is posted now: completions that arrive meanwhile wait for
     // the next loop turn (the eventfd says so), and other handles get theirs.
-    unsigned budget = LoadAcquire(self->cq_tail_) - *self->cq_head_;
+    unsigned budget = RingReady(self->ring_);
     unsigned slice = kDeliverySlice;
     std::vector<Op*> done;
     while (budget > 0) {
@@ -706,21 +508,15 @@ class UringEngine final : public Engine {
       unsigned take = std::min(slice, budget);
       budget = self->ReapSome(&done, take) ? budget - take : 0;
       self->RefillFromBacklog();
-      if (!done.empty()) {
-        if (self->tuning_.deliver_via_queue) {
-          self->sink_.Complete(done.data(), done.size());
-        } else {
-          self->sink_.Deliver(done.data(), done.size());
-        }
-      }
-      if (budget == 0 || !self->HasUnsubmitted()) continue;
+      if (!done.empty()) self->sink_.Deliver(done.data(), done.size());
+      if (budget == 0 || !RingHasUnsubmitted(self->ring_)) continue;
       // What JS queued in answer goes to the kernel now, not at the end of
       // the turn, so the device is busy again while JS handles the rest.
-      unsigned posted = LoadAcquire(self->cq_tail_);
-      self->Flush(0);
+      unsigned posted = RingReady(self->ring_);
+      RingEnter(&self->ring_, 0);
       // New completions at once: the kernel finished requests inline (page
       // cache) and slicing only adds syscalls. The rest goes in one piece.
-      if (LoadAcquire(self->cq_tail_) != posted) slice = ~0u;
+      if (RingReady(self->ring_) != posted) slice = ~0u;
     }
   }
 
@@ -730,33 +526,9 @@ class UringEngine final : public Engine {
 
   uv_loop_t* loop_;
   PoolWork pool_;  // ops the kernel has no opcode for; unsynced kWriteFile
-  const UringTuning tuning_;
-
-  int ring_fd_ = -1;
+  Ring ring_;
   int event_fd_ = -1;
-  unsigned features_ = 0;
   bool supported_[256] = {};
-
-  void* sq_ring_ = MAP_FAILED;
-  size_t sq_ring_size_ = 0;
-  void* cq_ring_ = MAP_FAILED;
-  size_t cq_ring_size_ = 0;
-  void* sqes_ = MAP_FAILED;
-  size_t sqes_size_ = 0;
-
-  unsigned* sq_head_ = nullptr;
-  unsigned* sq_tail_ = nullptr;
-  unsigned* sq_array_ = nullptr;
-  unsigned* sq_flags_ = nullptr;
-  unsigned sq_mask_ = 0;
-  unsigned sq_entries_ = 0;
-  unsigned sqe_tail_ = 0;  // next SQE to fill; the kernel sees it at Flush
-
-  unsigned* cq_head_ = nullptr;
-  unsigned* cq_tail_ = nullptr;
-  io_uring_cqe* cqes_ = nullptr;
-  unsigned cq_mask_ = 0;
-  unsigned cq_entries_ = 0;
 
   unsigned owed_ = 0;  // completions the kernel owes us (ops and cancels)
   std::unordered_set<Op*> in_kernel_;
@@ -776,9 +548,8 @@ class UringEngine final : public Engine {
 }  // namespace
 
 std::unique_ptr<Engine> MakeUringEngine(uv_loop_t* loop, CompletionSink& sink,
-                                        const UringTuning& tuning,
                                         std::string* why) {
-  auto engine = std::make_unique<UringEngine>(loop, sink, tuning);
+  auto engine = std::make_unique<UringEngine>(loop, sink);
   if (!engine->Start(why)) return nullptr;
   return engine;
 }

@@ -1,23 +1,33 @@
-// One in-flight operation, as every engine sees it. Engines read the request
-// fields, write `result`, and hand the op back through the CompletionSink.
+// One operation as every engine sees it, and the op-traits table: one row
+// per kind of op, read by the glue (how an op is described from JS), by the
+// engines (can it be canceled, go to lio_listio, which io_uring opcode) and
+// by the blocking fallback. Adding an op kind is a value in OpKind, its row
+// here, and its engine code.
+//
 // Nothing here knows about JavaScript: the glue keeps its own references in
-// the opaque `pins` slots.
+// the opaque `pins` and `batch` slots.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include <sys/uio.h>
 
-#if defined(AIO_HAVE_POSIX_AIO)
-#include <aio.h>
+#if defined(AIO_HAVE_URING)
+#include <linux/io_uring.h>
+#define AIO_URING_OP(name) IORING_OP_##name
+#else
+#define AIO_URING_OP(name) -1
 #endif
 
 namespace posix_aio {
 
-enum class OpCode : uint8_t {
+class ControlBlock;
+
+enum class OpKind : uint8_t {
   kRead,
   kWrite,
   kFsync,
@@ -25,21 +35,13 @@ enum class OpCode : uint8_t {
   kNop,
   kOpen,
   kClose,
-  kFstatSize,  // result: st_size of a regular file, 0 for anything else
-  kReadv,      // preadv into `iov` (position -1: readv at the current one)
-  kWritev,     // pwritev from `iov`, likewise
-  kFtruncate,  // ftruncate to `position` bytes
-  // Fills `data` (kFstatFields doubles, `length` bytes) with, in order: dev,
-  // mode, nlink, uid, gid, rdev, blksize, ino, size, blocks, then seconds
-  // and nanoseconds of atime, mtime, ctime, birthtime: the order of Node's
-  // own stat array, so the JS side builds fs.Stats exactly as Node does.
+  kFstatSize,
+  kReadv,
+  kWritev,
+  kFtruncate,
   kFstat,
-  // A whole file in one op: open `path` (`flags`, `mode`), write `data` /
-  // `length` at `position` (-1: the current one, for O_APPEND), fdatasync
-  // (`sync` 1) or fsync (`sync` 2), close. Result: the bytes written (fewer
-  // than `length` only where an engine could not finish them), or a
-  // WriteFileFailure.
   kWriteFile,
+  kCount,
 };
 
 // The steps of kWriteFile, in order.
@@ -51,44 +53,139 @@ inline int64_t WriteFileFailure(WriteFileStep step, int64_t negative_errno) {
   return negative_errno - 65536 * static_cast<int64_t>(step);
 }
 
+// kFstat fills this many doubles: dev, mode, nlink, uid, gid, rdev,
+// blksize, ino, size, blocks, then seconds and nanoseconds of atime, mtime,
+// ctime, birthtime (the order of Node's own stat array).
 constexpr size_t kFstatFields = 18;
 
 struct Op {
-  // Request.
-  OpCode code = OpCode::kNop;
+  // Request, as its kind's arguments filled it in.
+  OpKind kind = OpKind::kNop;
   int fd = -1;
   uint8_t* data = nullptr;  // already offset into the pinned buffer
   size_t length = 0;
-  int64_t position = 0;
+  int64_t position = 0;     // -1: the current file position
   int reqprio = 0;
-  std::string path;  // kOpen, kWriteFile
-  int flags = 0;     // kOpen, kWriteFile
-  int mode = 0;      // kOpen, kWriteFile
-  std::vector<struct iovec> iov;  // kReadv/kWritev: windows of pinned buffers
-  int sync = 0;      // kWriteFile: 0 none, 1 fdatasync, 2 fsync
+  int flags = 0;
+  int mode = 0;
+  int sync = 0;             // 0 none, 1 fdatasync, 2 fsync
+  std::string path;
+  std::vector<struct iovec> iov;  // windows of pinned buffers
 
   // Outcome: bytes, a new fd, a size, or -errno.
   int64_t result = 0;
 
-  // Delivery: which JS request this op belongs to, and where in it.
-  uint32_t token = 0;
+  // The glue's: the batch this op belongs to, its place there, the control
+  // block it runs for (if any) and the references that pin its buffers.
+  void* batch = nullptr;
   uint32_t index = 0;
-  void* pins[2] = {nullptr, nullptr};  // owned by the glue, opaque here
-  void* owner = nullptr;  // the ControlBlock embedding this op, if any
-  void* engine_data = nullptr;  // the engine's own, while the op is in it
+  bool retired = false;
+  ControlBlock* block = nullptr;
+  void* pins[2] = {nullptr, nullptr};
 
-#if defined(AIO_HAVE_POSIX_AIO)
-  struct aiocb aiocb {};  // the real control block the posix engine submits
-#endif
+  // The engine's own, while the op is in it.
+  void* engine_data = nullptr;
 };
 
-// Runs `op` with ordinary blocking syscalls and stores its result. Used by
-// the thread-pool engine, and by others for calls they cannot make async.
-void RunBlocking(Op& op);
+// What an op takes from its description, in order. Each argument is one
+// number of the description, except kBuffer (three: the buffer, the first
+// byte, the byte count). The buffer-like ones name a JS value the op pins
+// while it is in flight.
+enum class Arg : uint8_t {
+  kEnd,
+  kFd,        // a descriptor, 0..INT_MAX -> fd
+  kBuffer,    // a Uint8Array, start, length -> data, length (pinned)
+  kPosition,  // -1 or an offset -> position
+  kLength,    // a byte count -> length
+  kPath,      // a string or a Uint8Array of raw bytes -> path
+  kFlags,     // open(2) flags -> flags
+  kMode,      // a file mode -> mode
+  kSync,      // 0, 1 (fdatasync) or 2 (fsync) -> sync
+  kBuffers,   // an array of Uint8Arrays, each taken whole -> iov (pinned)
+  kStatOut,   // a Float64Array of kFstatFields or more -> data, length (pinned)
+};
 
-// True for the ops that move bytes through a buffer.
-inline bool IsTransfer(OpCode code) {
-  return code == OpCode::kRead || code == OpCode::kWrite;
+constexpr size_t kMaxArgs = 8;
+
+struct OpTraits {
+  OpKind kind;
+  const char* name;  // as JS names it
+  Arg args[kMaxArgs];
+  // AIO.cancel, an AbortSignal or flushSync may withdraw it. Never a close:
+  // a descriptor is tracked until its close has run.
+  bool cancellable;
+  // A lio_listio entry (LIO_READ, LIO_WRITE, LIO_NOP) when it has an offset.
+  bool lio;
+  int uring_opcode;  // IORING_OP_*, or -1
+  // Runs it with ordinary blocking syscalls and stores its result: the
+  // thread-pool engine, and the others' fallback.
+  void (*blocking)(Op& op);
+};
+
+// The blocking fallbacks (blocking.cc).
+void ReadBlocking(Op& op);
+void WriteBlocking(Op& op);
+void FsyncBlocking(Op& op);
+void FdatasyncBlocking(Op& op);
+void NopBlocking(Op& op);
+void OpenBlocking(Op& op);
+void CloseBlocking(Op& op);
+void FstatSizeBlocking(Op& op);   // result: st_size of a regular file, else 0
+void ReadvBlocking(Op& op);
+void WritevBlocking(Op& op);
+void FtruncateBlocking(Op& op);   // to `length` bytes
+void FstatBlocking(Op& op);       // fills kFstatFields doubles; result 0
+void WriteFileBlocking(Op& op);   // open, write, sync, close; see WriteFileFailure
+
+using A = Arg;
+inline constexpr OpTraits kOpTraits[] = {
+    // kind, name, arguments, cancellable, lio, io_uring opcode, blocking
+    {OpKind::kRead, "read", {A::kFd, A::kBuffer, A::kPosition}, true, true,
+     AIO_URING_OP(READ), ReadBlocking},
+    {OpKind::kWrite, "write", {A::kFd, A::kBuffer, A::kPosition}, true, true,
+     AIO_URING_OP(WRITE), WriteBlocking},
+    {OpKind::kFsync, "fsync", {A::kFd}, true, false, AIO_URING_OP(FSYNC),
+     FsyncBlocking},
+    {OpKind::kFdatasync, "fdatasync", {A::kFd}, true, false,
+     AIO_URING_OP(FSYNC), FdatasyncBlocking},
+    {OpKind::kNop, "nop", {}, true, true, AIO_URING_OP(NOP), NopBlocking},
+    {OpKind::kOpen, "open", {A::kPath, A::kFlags, A::kMode}, false, false,
+     AIO_URING_OP(OPENAT), OpenBlocking},
+    {OpKind::kClose, "close", {A::kFd}, false, false, AIO_URING_OP(CLOSE),
+     CloseBlocking},
+    {OpKind::kFstatSize, "fstatSize", {A::kFd}, true, false,
+     AIO_URING_OP(STATX), FstatSizeBlocking},
+    {OpKind::kReadv, "readv", {A::kFd, A::kBuffers, A::kPosition}, true, false,
+     AIO_URING_OP(READV), ReadvBlocking},
+    {OpKind::kWritev, "writev", {A::kFd, A::kBuffers, A::kPosition}, true,
+     false, AIO_URING_OP(WRITEV), WritevBlocking},
+    // No io_uring opcode here: these run on the pool on every engine.
+    {OpKind::kFtruncate, "ftruncate", {A::kFd, A::kLength}, true, false, -1,
+     FtruncateBlocking},
+    {OpKind::kFstat, "fstat", {A::kFd, A::kStatOut}, true, false, -1,
+     FstatBlocking},
+    {OpKind::kWriteFile, "writeFile",
+     {A::kPath, A::kFlags, A::kMode, A::kBuffer, A::kPosition, A::kSync},
+     false, false, AIO_URING_OP(OPENAT), WriteFileBlocking},
+};
+
+// Every kind has its row, in OpKind's order.
+constexpr bool RowsInOrder() {
+  for (size_t i = 0; i < std::size(kOpTraits); ++i) {
+    if (static_cast<size_t>(kOpTraits[i].kind) != i) return false;
+  }
+  return std::size(kOpTraits) == static_cast<size_t>(OpKind::kCount);
+}
+static_assert(RowsInOrder(), "kOpTraits needs one row per OpKind, in order");
+
+inline const OpTraits& TraitsOf(OpKind kind) {
+  return kOpTraits[static_cast<size_t>(kind)];
+}
+
+inline void RunBlocking(Op& op) { TraitsOf(op.kind).blocking(op); }
+
+inline bool IsTransfer(OpKind kind) {
+  return kind == OpKind::kRead || kind == OpKind::kWrite;
 }
 
 }  // namespace posix_aio

@@ -19,9 +19,7 @@ size_t PoolThreads() {
   return std::clamp(threads, 1u, 1024u);
 }
 
-// What Cancel could match: an op on a descriptor (any fd it is given is an
-// open one) or a control block's.
-bool Cancelable(const Op& op) { return op.fd >= 0 || op.owner != nullptr; }
+bool Cancellable(const Op* op) { return TraitsOf(op->kind).cancellable; }
 
 }  // namespace
 
@@ -67,7 +65,7 @@ void PoolWork::Start(Group* group) {
 void PoolWork::QueueEach(Op* const* ops, size_t count, bool together) {
   if (count == 0) return;
   if (together && count > pool_threads_ &&
-      std::none_of(ops, ops + count, [](const Op* op) { return Cancelable(*op); })) {
+      std::none_of(ops, ops + count, Cancellable)) {
     QueueShared(ops, count);
     return;
   }
@@ -149,29 +147,26 @@ void PoolWork::Deliver(Group* group) {
   delete group;
 }
 
-int PoolWork::Cancel(int fd, const Op* op) {
-  bool any_canceled = false;
-  bool any_running = false;
+int PoolWork::Cancel(const Op* op) {
   for (Group* group = head_; group; group = group->next) {
-    if (!group->cancelable) continue;
-    bool match = false;
-    for (const Op* member : group->ops) {
-      if (op ? member == op : member->fd == fd) match = true;
+    if (!group->cancelable ||
+        std::find(group->ops.begin(), group->ops.end(), op) == group->ops.end()) {
+      continue;
     }
-    if (!match) continue;
-    if (uv_cancel(reinterpret_cast<uv_req_t*>(&group->req)) == 0) {
-      any_canceled = true;
-    } else if (!group->finished.load(std::memory_order_acquire)) {
-      any_running = true;
-    }
+    if (uv_cancel(reinterpret_cast<uv_req_t*>(&group->req)) == 0) return kCanceled;
+    return group->finished.load(std::memory_order_acquire) ? kAllDone : kNotCanceled;
   }
-  if (any_running) return kNotCanceled;
-  return any_canceled ? kCanceled : kAllDone;
+  return kAllDone;
 }
 
 void PoolWork::Drain() {
+  // A group neither cancelable nor shared waits on requests an engine made
+  // elsewhere (posix: aio_fsync): it must run, or their control blocks
+  // would be freed under them.
   for (Group* group = head_; group; group = group->next) {
-    uv_cancel(reinterpret_cast<uv_req_t*>(&group->req));
+    if (group->cancelable || group->shared != nullptr) {
+      uv_cancel(reinterpret_cast<uv_req_t*>(&group->req));
+    }
   }
   // Our requests keep the loop alive, so each turn blocks until a pool
   // thread reports back.

@@ -35,26 +35,28 @@ class PoolWork {
   };
 
   // Loop thread only. A cancelable group can be withdrawn by Cancel until a
-  // pool thread picks it up. With a gather (which the last of its groups
-  // frees), the ops are held back until all its groups are done.
+  // pool thread picks it up; one that is not always runs, even at teardown.
+  // With a gather (which the last of its groups frees), the ops are held
+  // back until all its groups are done.
   void Queue(Op* const* ops, size_t count, Job job, void* context,
              bool cancelable, Gather* gather = nullptr);
 
   // Loop thread only. Runs each op as its own cancelable job of ordinary
   // blocking syscalls (RunBlocking), so up to UV_THREADPOOL_SIZE run at once;
   // `together`, they reach the sink in one piece when the last is done.
-  // A batch of more ops than the pool has threads, none of which Cancel
-  // could ever match (AIO.write's files, AIO.read's opens), goes as one job
-  // per thread instead, each running the next op until none is left: a few
-  // handoffs rather than one per op (~5% more files/s for 256 new files).
+  // A batch of more ops than the pool has threads, none of them of a kind
+  // that can be canceled (AIO.write's files, AIO.read's opens), goes as one
+  // job per thread instead, each running the next op until none is left: a
+  // few handoffs rather than one per op.
   void QueueEach(Op* const* ops, size_t count, bool together);
 
-  // Loop thread only. Cancels the cancelable groups holding `op` (or, when
-  // null, any op on `fd`). Returns a CancelResult.
-  int Cancel(int fd, const Op* op);
+  // Loop thread only. Withdraws the cancelable group holding `op` if no
+  // pool thread has picked it up. Returns a CancelResult.
+  int Cancel(const Op* op);
 
-  // Loop thread only, at env teardown: withdraws what has not started and
-  // runs the loop until every group has been completed.
+  // Loop thread only, at env teardown: withdraws what has not started (but
+  // the groups that must run) and runs the loop until every group has been
+  // completed.
   void Drain();
 
  private:

@@ -1,11 +1,14 @@
 // The POSIX level, one block at a time: aio_read/aio_write/aio_fsync,
 // aio_error/aio_return, aio_cancel and aio_suspend, on real files and pipes.
 import t from 'tap'
+import { constants as osConstants } from 'node:os'
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { AIO, ControlBlock } from '../lib/index'
 import { backend, scratchDir, statsDelta } from './helpers'
+
+const { errno } = osConstants
 
 t.test(`write then read back (${backend})`, async (t) => {
   const path = join(scratchDir(t), 'rt.bin')
@@ -95,9 +98,9 @@ t.test(`OS errors look like fs errors (${backend})`, async (t) => {
   closeSync(fd) // a closed descriptor: EBADF
   const cb = new ControlBlock({ fd, buffer: Buffer.alloc(1) })
   await t.rejects(AIO.read(cb), {
-    message: 'EBADF: bad file descriptor, aio_read', code: 'EBADF', errno: -9, syscall: 'aio_read'
+    message: 'EBADF: bad file descriptor, aio_read', code: 'EBADF', errno: -errno.EBADF, syscall: 'aio_read'
   })
-  t.equal(AIO.error(cb), 9, 'aio_error gives the errno')
+  t.equal(AIO.error(cb), errno.EBADF, 'aio_error gives the errno')
   t.equal(AIO.return(cb), -1, 'aio_return gives -1')
   await t.rejects(AIO.write(cb), { code: 'EBADF', syscall: 'aio_write' })
   await t.rejects(AIO.fsync(AIO.O_SYNC, fd), { code: 'EBADF', syscall: 'aio_fsync' })
@@ -106,7 +109,7 @@ t.test(`OS errors look like fs errors (${backend})`, async (t) => {
   const wo = openSync(join(dir, 'wo'), 'w')
   t.teardown(() => closeSync(wo))
   const e = await AIO.read(new ControlBlock({ fd: wo, buffer: Buffer.alloc(1) })).catch((e: unknown) => e)
-  t.match(e, { code: 'EBADF', errno: -9 })
+  t.match(e, { code: 'EBADF', errno: -errno.EBADF })
   t.type(e, Error)
 })
 

@@ -3,11 +3,14 @@
 // kernel / glibc refusing more requests (EAGAIN, EBUSY). In each case every
 // op settles exactly once, with its result or an Error; none is lost.
 import t from 'tap'
+import { constants as osConstants } from 'node:os'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { AIO, ControlBlock } from '../lib/index'
 import { backend, fullDisk, refusingShim, scratchDir } from './helpers'
+
+const { errno } = osConstants
 
 function pattern (size: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(size)
@@ -42,7 +45,7 @@ t.test(`a full disk: AIO.write fails with ENOSPC, what was written is intact (${
       failure = error
     }
   }
-  t.match(failure, { code: 'ENOSPC', errno: -28, syscall: 'aio_write', message: 'ENOSPC: no space left on device, aio_write' })
+  t.match(failure, { code: 'ENOSPC', errno: -errno.ENOSPC, syscall: 'aio_write', message: 'ENOSPC: no space left on device, aio_write' })
   t.ok(offset > 0 && offset < 1024 * 1024, `${offset} bytes written before the disk was full`)
   // A whole list on the full disk: every op's own ENOSPC in the AggregateError.
   const blocks = [0, 1, 2].map((i) => new ControlBlock({ fd, buffer: pattern(4096, i), offset: offset + i * 4096, opcode: AIO.LIO_WRITE }))

@@ -1,9 +1,12 @@
 // lio_listio: many blocks, one submission, one notification per chunk.
 import t from 'tap'
+import { constants as osConstants } from 'node:os'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AIO, ControlBlock } from '../lib/index'
 import { backend, scratchDir, statsDelta } from './helpers'
+
+const { errno } = osConstants
 
 const LINE = 16
 
@@ -87,14 +90,14 @@ t.test(`one failing op: AggregateError, the rest on disk (${backend})`, async (t
   cbs[4].fd = closed // EBADF for this one only
   const error = await AIO.lioListio(AIO.LIO_NOWAIT, cbs).then(() => null, (e: unknown) => e)
   t.type(error, AggregateError)
-  t.match(error, { code: 'EIO', errno: -5, syscall: 'lio_listio', message: /^EIO: i\/o error, lio_listio/ })
+  t.match(error, { code: 'EIO', errno: -errno.EIO, syscall: 'lio_listio', message: /^EIO: i\/o error, lio_listio/ })
   const { errors, results } = error as AggregateError & { results: Array<number | Error> }
   t.equal(errors.length, 1)
-  t.match(errors[0], { code: 'EBADF', errno: -9, syscall: 'aio_write' })
+  t.match(errors[0], { code: 'EBADF', errno: -errno.EBADF, syscall: 'aio_write' })
   t.equal(results.length, 10)
   t.equal(results[4], errors[0])
   t.same(results.filter((r) => typeof r === 'number'), new Array(9).fill(LINE))
-  t.equal(AIO.error(cbs[4]), 9)
+  t.equal(AIO.error(cbs[4]), errno.EBADF)
   const text = readFileSync(path)
   for (const i of [0, 3, 5, 9]) t.equal(text.subarray(i * LINE, (i + 1) * LINE).toString(), line(i).toString())
   t.same(text.subarray(4 * LINE, 5 * LINE), Buffer.alloc(LINE), 'the failed op wrote nothing')

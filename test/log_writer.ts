@@ -1,6 +1,7 @@
 // LogWriter: batched, durable log writing, on real files, with real pino,
 // a real full disk and real SIGKILLs.
 import t from 'tap'
+import { constants as osConstants } from 'node:os'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import {
@@ -12,6 +13,8 @@ import pino from 'pino'
 import { LogWriter } from '../lib/index'
 import type { LogWriterOptions } from '../lib/index'
 import { backend, fullDisk, logLine, logLines, scratchDir } from './helpers'
+
+const { errno } = osConstants
 
 const child = join(__dirname, 'fixtures', 'log_child.ts')
 
@@ -128,7 +131,7 @@ t.test(`mkdir creates the parent directories; open failures are 'error' events (
   const ended = new Promise((resolve) => failing.end(resolve))
   const [error] = await once(failing, 'error')
   t.match(error, {
-    message: `ENOENT: no such file or directory, open '${missing}'`, code: 'ENOENT', errno: -2, syscall: 'open', path: missing
+    message: `ENOENT: no such file or directory, open '${missing}'`, code: 'ENOENT', errno: -errno.ENOENT, syscall: 'open', path: missing
   })
   await t.rejects(flushed, { code: 'ENOENT' }, 'a waiting flush rejects with it')
   t.equal(await ended, error, 'end(cb) hears it')
@@ -472,7 +475,7 @@ t.test(`a full disk: 'error' with ENOSPC, earlier lines and other files intact (
   await t.rejects(log.flush(), { code: 'ENOSPC', syscall: 'write', path, message: `ENOSPC: no space left on device, write '${path}'` })
   await closed(log)
   t.equal(errors.length, 1)
-  t.match(errors[0], { code: 'ENOSPC', errno: -28 })
+  t.match(errors[0], { code: 'ENOSPC', errno: -errno.ENOSPC })
   t.equal(readFileSync(path, 'utf8').slice(0, early.length), early, 'what was flushed before is intact')
   t.equal(readFileSync(neighbour, 'utf8'), other0, 'the other file on the disk is intact')
 

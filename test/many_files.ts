@@ -1,12 +1,14 @@
 // AIO.write / AIO.read of many files at once.
 import t from 'tap'
+import { constants as osConstants } from 'node:os'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { Worker } from 'node:worker_threads'
 import { AIO } from '../lib/index'
 import { backend, fullDisk, scratchDir, statsDelta } from './helpers'
+
+const { errno } = osConstants
 
 t.test(`write and read back a few hundred files (${backend})`, async (t) => {
   const dir = scratchDir(t)
@@ -113,7 +115,7 @@ t.test(`failures name their path; the rest is on disk (${backend})`, async (t) =
   t.not(error instanceof AggregateError, true, 'one failure is that failure')
   t.match(error, {
     message: `ENOENT: no such file or directory, open '${missing}'`,
-    errno: -2,
+    errno: -errno.ENOENT,
     code: 'ENOENT',
     syscall: 'open',
     path: missing
@@ -125,7 +127,7 @@ t.test(`failures name their path; the rest is on disk (${backend})`, async (t) =
 
   const twice = await AIO.write({ [ok]: 'again', [missing]: 'x', [join(dir, 'none', 'y')]: 'y' }).catch((e: unknown) => e)
   t.type(twice, AggregateError)
-  t.match(twice, { code: 'EIO', errno: -5, syscall: 'write', message: /2 of 3 files failed/ })
+  t.match(twice, { code: 'EIO', errno: -errno.EIO, syscall: 'write', message: /2 of 3 files failed/ })
   t.equal((twice as AggregateError).errors.length, 2)
   t.equal(readFileSync(ok, 'utf8'), 'again')
 
@@ -179,7 +181,7 @@ t.test(`a full disk: ENOSPC for that file, the others intact (${backend})`, asyn
   const elsewhere = join(scratchDir(t), 'elsewhere.txt')
   const error = await AIO.write({ [big]: randomBytes(2 * 1024 * 1024), [elsewhere]: 'fine' }).catch((e: unknown) => e)
   t.match(error, {
-    message: `ENOSPC: no space left on device, write '${big}'`, code: 'ENOSPC', errno: -28, syscall: 'write', path: big
+    message: `ENOSPC: no space left on device, write '${big}'`, code: 'ENOSPC', errno: -errno.ENOSPC, syscall: 'write', path: big
   })
   t.equal((error as { results: Record<string, unknown> }).results[elsewhere], 4)
   t.equal(readFileSync(elsewhere, 'utf8'), 'fine')
@@ -206,32 +208,4 @@ t.test(`a short write is finished or fails loudly (${backend})`, async (t) => {
     code: 'EFBIG', syscall: 'write', path, message: `EFBIG: file too large, write '${path}'`
   })
   t.equal(statSync(path).size, LIMIT, 'the bytes the limit allowed are on disk')
-})
-
-// The io_uring engine writes files that end without a sync on the pool and
-// hands completions to JS from the loop thread, because those measured
-// faster; bench/ flips both through the env of a worker, so the other
-// choices must still be right.
-t.test('io_uring with every file chained and completions via the queue', { skip: backend !== 'io_uring' && 'io_uring only' }, async (t) => {
-  const dir = scratchDir(t)
-  const files: Record<string, string> = {}
-  for (let i = 0; i < 64; i++) files[join(dir, `f${i}.txt`)] = `file ${i}\n`.repeat(i + 1)
-  const missing = join(dir, 'no-such-dir', 'f.txt')
-  const worker = new Worker(join(__dirname, 'fixtures', 'tuned_worker.ts'), {
-    workerData: { files, missing },
-    env: { ...process.env, AIO_URING_WRITE_FILE: 'chain', AIO_URING_DELIVERY: 'queue' }
-  })
-  const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
-  })
-  t.equal(report.error, undefined)
-  t.equal(report.backend, 'io_uring')
-  t.same(report.written, Object.fromEntries(Object.entries(files).map(([path, text]) => [path, text.length])))
-  t.same(report.failure, {
-    code: 'ENOENT', syscall: 'open', path: missing, message: `ENOENT: no such file or directory, open '${missing}'`
-  })
-  t.same(report.back, files)
-  t.equal(report.inFlight, 0)
-  for (const [path, text] of Object.entries(files)) t.equal(readFileSync(path, 'utf8'), text)
 })

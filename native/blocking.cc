@@ -1,3 +1,5 @@
+// The blocking fallback of every op kind: ordinary syscalls, run on a pool
+// thread (the op-traits table's last column).
 #include "op.h"
 
 #include <fcntl.h>
@@ -48,7 +50,7 @@ ssize_t VectorAt(const Op& op, bool out) {
 double Seconds(const struct timespec& t) { return static_cast<double>(t.tv_sec); }
 double Nanos(const struct timespec& t) { return static_cast<double>(t.tv_nsec); }
 
-// Fills out[kFstatFields] (see OpCode::kFstat) the way libuv's uv_fs_fstat
+// Fills out[kFstatFields] (see kFstatFields in op.h) the way libuv's uv_fs_fstat
 // does, so the values equal fs.fstat's: statx on Linux (for the real
 // birthtime), fstat where statx is missing or refused.
 int FillStat(int fd, double* out) {
@@ -152,87 +154,90 @@ int64_t WriteWholeFile(const Op& op) {
   return failure != 0 ? failure : static_cast<int64_t>(done);
 }
 
+// Same position rules as reads and writes.
+void VectorBlocking(Op& op, bool out) {
+  int count = static_cast<int>(op.iov.size());
+  op.result = Retry([&] {
+    ssize_t n = op.position < 0 ? -1 : VectorAt(op, out);
+    if (op.position >= 0 && !(n < 0 && errno == ESPIPE)) return n;
+    return out ? writev(op.fd, op.iov.data(), count)
+               : readv(op.fd, op.iov.data(), count);
+  });
+}
+
 }  // namespace
 
-void RunBlocking(Op& op) {
-  switch (op.code) {
-    // A pipe or socket has no offset: like glibc's AIO, ignore it there.
-    case OpCode::kRead:
-      op.result = Retry([&] {
-        ssize_t n = op.position < 0
-                        ? -1
-                        : pread(op.fd, op.data, op.length, op.position);
-        if (op.position >= 0 && !(n < 0 && errno == ESPIPE)) return n;
-        return read(op.fd, op.data, op.length);
-      });
-      return;
-    case OpCode::kWrite:
-      op.result = Retry([&] {
-        ssize_t n = op.position < 0
-                        ? -1
-                        : pwrite(op.fd, op.data, op.length, op.position);
-        if (op.position >= 0 && !(n < 0 && errno == ESPIPE)) return n;
-        return write(op.fd, op.data, op.length);
-      });
-      return;
-    case OpCode::kFsync:
-      op.result = Retry([&] { return fsync(op.fd); });
-      return;
-    case OpCode::kFdatasync:
-#if defined(__APPLE__)
-      op.result = Retry([&] { return fsync(op.fd); });
-#else
-      op.result = Retry([&] { return fdatasync(op.fd); });
-#endif
-      return;
-    case OpCode::kNop:
-      op.result = 0;
-      return;
-    case OpCode::kOpen:
-      op.result = Retry([&] {
-        return open(op.path.c_str(), op.flags | O_CLOEXEC, op.mode);
-      });
-      return;
-    case OpCode::kClose:
-      // Never retry close: on Linux the fd is gone even after EINTR.
-      op.result = close(op.fd) == 0 || errno == EINTR ? 0 : -errno;
-      return;
-    case OpCode::kFstatSize: {
-      struct stat st;
-      if (fstat(op.fd, &st) != 0) {
-        op.result = -errno;
-      } else {
-        op.result = S_ISREG(st.st_mode) ? st.st_size : 0;
-      }
-      return;
-    }
-    // Same position rules as kRead/kWrite.
-    case OpCode::kReadv:
-    case OpCode::kWritev: {
-      bool out = op.code == OpCode::kWritev;
-      int count = static_cast<int>(op.iov.size());
-      op.result = Retry([&] {
-        ssize_t n = op.position < 0 ? -1 : VectorAt(op, out);
-        if (op.position >= 0 && !(n < 0 && errno == ESPIPE)) return n;
-        return out ? writev(op.fd, op.iov.data(), count)
-                   : readv(op.fd, op.iov.data(), count);
-      });
-      return;
-    }
-    case OpCode::kFtruncate:
-      op.result = Retry([&] { return ftruncate(op.fd, op.position); });
-      return;
-    case OpCode::kFstat:
-      // The glue checked the buffer's size; never trust it blindly here.
-      op.result = op.length < kFstatFields * sizeof(double)
-                      ? -EINVAL
-                      : FillStat(op.fd, reinterpret_cast<double*>(op.data));
-      return;
-    case OpCode::kWriteFile:
-      op.result = WriteWholeFile(op);
-      return;
-  }
-  op.result = -EINVAL;
+// A pipe or socket has no offset: like glibc's AIO, ignore it there.
+void ReadBlocking(Op& op) {
+  op.result = Retry([&] {
+    ssize_t n = op.position < 0 ? -1
+                                : pread(op.fd, op.data, op.length, op.position);
+    if (op.position >= 0 && !(n < 0 && errno == ESPIPE)) return n;
+    return read(op.fd, op.data, op.length);
+  });
 }
+
+void WriteBlocking(Op& op) {
+  op.result = Retry([&] {
+    ssize_t n = op.position < 0
+                    ? -1
+                    : pwrite(op.fd, op.data, op.length, op.position);
+    if (op.position >= 0 && !(n < 0 && errno == ESPIPE)) return n;
+    return write(op.fd, op.data, op.length);
+  });
+}
+
+void FsyncBlocking(Op& op) {
+  op.result = Retry([&] { return fsync(op.fd); });
+}
+
+void FdatasyncBlocking(Op& op) {
+#if defined(__APPLE__)
+  op.result = Retry([&] { return fsync(op.fd); });
+#else
+  op.result = Retry([&] { return fdatasync(op.fd); });
+#endif
+}
+
+void NopBlocking(Op& op) { op.result = 0; }
+
+void OpenBlocking(Op& op) {
+  op.result = Retry([&] {
+    return open(op.path.c_str(), op.flags | O_CLOEXEC, op.mode);
+  });
+}
+
+void CloseBlocking(Op& op) {
+  // Never retry close: on Linux the fd is gone even after EINTR.
+  op.result = close(op.fd) == 0 || errno == EINTR ? 0 : -errno;
+}
+
+void FstatSizeBlocking(Op& op) {
+  struct stat st;
+  if (fstat(op.fd, &st) != 0) {
+    op.result = -errno;
+  } else {
+    op.result = S_ISREG(st.st_mode) ? st.st_size : 0;
+  }
+}
+
+void ReadvBlocking(Op& op) { VectorBlocking(op, false); }
+
+void WritevBlocking(Op& op) { VectorBlocking(op, true); }
+
+void FtruncateBlocking(Op& op) {
+  op.result = Retry([&] {
+    return ftruncate(op.fd, static_cast<off_t>(op.length));
+  });
+}
+
+void FstatBlocking(Op& op) {
+  // The glue checked the buffer's size; never trust it blindly here.
+  op.result = op.length < kFstatFields * sizeof(double)
+                  ? -EINVAL
+                  : FillStat(op.fd, reinterpret_cast<double*>(op.data));
+}
+
+void WriteFileBlocking(Op& op) { op.result = WriteWholeFile(op); }
 
 }  // namespace posix_aio
