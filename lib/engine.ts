@@ -6,7 +6,7 @@
 // negative errno) in order. An op is named by its batch and index, and
 // cancel() names exactly one op.
 import { native, type NativeControlBlock, type OpArgs, type OpName } from './binding'
-import { invalidArgValue } from './errors'
+import { invalidArgValue, systemError } from './errors'
 
 export type Backend = 'io_uring' | 'posix' | 'threadpool'
 export const BACKENDS = native.engines as readonly Backend[]
@@ -75,31 +75,55 @@ interface InFlight {
 
 /**
  * One op asked for now and submitted with every other op asked for in this
- * tick (file handles: 32 reads issued together are one submission).
+ * tick (file handles: 32 reads issued together are one submission). A
+ * subclass says what the op is and what its result means.
  */
-export class Pending {
-  readonly promise: Promise<number>
-  resolve!: (result: number) => void
-  reject!: (error: unknown) => void
+export abstract class TickOp {
   /** The op's batch and index, once submitted. */
-  batch: Batch | undefined
+  batch: Batch | undefined = undefined
   index = -1
   /** Canceled before it was submitted: it never will be. */
   dropped = false
 
-  /** `describe` adds exactly one op to the batch (Batch.add never throws). */
-  constructor (readonly engine: Engine, readonly describe: (batch: Batch) => void, readonly alone: boolean) {
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
-    })
-  }
+  /** `alone`: a submission of its own (an op that may be canceled). */
+  constructor (readonly alone: boolean) {}
+
+  /** Adds exactly one op to the batch (Batch.add never throws). */
+  abstract describe (batch: Batch): void
+  /** The op's result: bytes, fd, 0, or a negative errno. */
+  abstract complete (result: number): void
+  /** The addon refused the op. */
+  abstract refuse (error: unknown): void
 
   /** Cancels this op (and no other): AIO_CANCELED, AIO_NOTCANCELED or AIO_ALLDONE. */
   cancel (): number {
-    if (this.batch !== undefined) return this.engine.cancel(this.batch, this.index)
+    if (this.batch !== undefined) return engine().cancel(this.batch, this.index)
     this.dropped = true
     return AIO_CANCELED
+  }
+}
+
+/** A tick op whose result is a promise: rejected with the fs-shaped error for `syscall`. */
+export class OneOp extends TickOp {
+  readonly promise: Promise<number>
+  #resolve!: (result: number) => void
+  #reject!: (error: unknown) => void
+
+  constructor (readonly syscall: string, readonly describe: (batch: Batch) => void, readonly path?: string) {
+    super(false)
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+  }
+
+  complete (result: number): void {
+    if (result < 0) this.#reject(systemError(result, this.syscall, this.path))
+    else this.#resolve(result)
+  }
+
+  refuse (error: unknown): void {
+    this.#reject(error)
   }
 }
 
@@ -108,7 +132,7 @@ export class Engine {
   /** Ops per kernel submission: AIO.LISTIO_MAX. */
   readonly listioMax: number
   #batches = new Map<number, InFlight>()
-  #tick: Pending[] = []
+  #tick: TickOp[] = []
 
   constructor (forced: string | undefined) {
     if (forced !== undefined && !(BACKENDS as readonly string[]).includes(forced)) {
@@ -164,11 +188,10 @@ export class Engine {
     return block === undefined ? native.cancelFd(fd) : native.cancelFd(fd, block)
   }
 
-  /** An op submitted with the others asked for in this tick; `alone` gives it a submission of its own. */
-  soon (describe: (batch: Batch) => void, alone = false): Pending {
-    const pending = new Pending(this, describe, alone)
-    if (this.#tick.push(pending) === 1) queueMicrotask(() => this.#flush())
-    return pending
+  /** Submits the op with the others asked for in this tick. */
+  soon<T extends TickOp> (op: T): T {
+    if (this.#tick.push(op) === 1) queueMicrotask(() => this.#flush())
+    return op
   }
 
   // Everything asked for in this tick as one batch, each op settling as
@@ -179,16 +202,19 @@ export class Engine {
   #flush (): void {
     const asked = this.#tick
     this.#tick = []
+    let alone = 0
+    for (const op of asked) if (op.alone) alone++
+    if (alone === 0) return this.#submitSoon(asked)
     this.#submitSoon(asked.filter((op) => !op.alone))
     for (const op of asked) if (op.alone) this.#submitSoon([op])
   }
 
-  #submitSoon (asked: Pending[]): void {
+  #submitSoon (asked: TickOp[]): void {
     const batch = new Batch()
-    const members: Pending[] = []
+    const members: TickOp[] = []
     for (const op of asked) {
       if (op.dropped) {
-        op.resolve(-ECANCELED)
+        op.complete(-ECANCELED)
         continue
       }
       op.describe(batch)
@@ -196,18 +222,18 @@ export class Engine {
     }
     if (members.length === 0) return
     try {
-      void this.submit(batch, (index, result) => members[index].resolve(result), true)
+      void this.submit(batch, (index, result) => members[index].complete(result), true)
     } catch (error) {
       // One op the addon refused: every op of the tick goes again on its
       // own, so that only that op's caller sees the error.
-      if (members.length === 1) return members[0].reject(error)
+      if (members.length === 1) return members[0].refuse(error)
       for (const op of members) this.#submitSoon([op])
       return
     }
-    members.forEach((op, index) => {
-      op.batch = batch
-      op.index = index
-    })
+    for (let index = 0; index < members.length; index++) {
+      members[index].batch = batch
+      members[index].index = index
+    }
   }
 
   #onComplete (triples: Float64Array): void {

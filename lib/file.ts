@@ -5,7 +5,7 @@ import { constants as bufferConstants } from 'node:buffer'
 import { constants as fsConstants, type Stats } from 'node:fs'
 import { native } from './binding'
 import { byteLength, skipBytes, toBytes } from './bytes'
-import { engine, type Batch, type Pending } from './engine'
+import { engine, OneOp, TickOp, type Batch } from './engine'
 import {
   invalidArgType, invalidArgValue, outOfRange, systemError, validateInteger, validateObject
 } from './errors'
@@ -84,10 +84,7 @@ function validateBuffers (value: unknown): Uint8Array[] {
 
 /** One op asked for in this tick; resolves its result (bytes, fd, 0) or rejects its fs-shaped error. */
 function opResult (syscall: string, describe: (batch: Batch) => void): Promise<number> {
-  return engine().soon(describe).promise.then((result) => {
-    if (result < 0) throw systemError(result, syscall)
-    return result
-  })
+  return engine().soon(new OneOp(syscall, describe)).promise
 }
 
 const kCreate = Symbol('posix-aio.createFileHandle')
@@ -97,18 +94,91 @@ interface Spot { at: number, moved: number }
 
 type TransferKind = 'read' | 'write' | 'readv' | 'writev'
 
-// One read, write, readv or writev call in progress.
-interface Transfer {
-  kind: TransferKind
-  fd: number
-  /** What is left to move: one view, or views (readv/writev). */
-  rest: Uint8Array | Uint8Array[]
-  total: number
-  done: number
-  spot: Spot
-  signal: AbortSignal | undefined
-  /** With a signal: rejects the call at once, its op running on. */
-  stuck: (() => void) | undefined
+const kSettle = Symbol('posix-aio.settle')
+const NO_VIEWS: Uint8Array[] = []
+
+// One read, write, readv or writev call: its ops in turn, each a tick op
+// of its own. A write is finished across short writes, a vector goes
+// IOV_MAX buffers per op, and a vector read stops at its first short op;
+// resolves shape(bytes moved). With a signal, aborting cancels the op in
+// flight; if the engine cannot stop it, the call rejects at once and stays
+// under way (close waits) until the op ends.
+class Transfer<R> extends TickOp {
+  done = 0
+  /** The op in flight: its views (readv/writev), or its view and length, taken when it was asked for. */
+  #views: Uint8Array[] = NO_VIEWS
+  #length = 0
+  #answered = false
+
+  constructor (readonly handle: AioFileHandle, readonly kind: TransferKind, readonly fd: number,
+    public rest: Uint8Array | Uint8Array[], readonly total: number, readonly spot: Spot,
+    readonly signal: AbortSignal | undefined, readonly shape: (moved: number) => R,
+    readonly resolve: (value: R) => void, readonly reject: (error: unknown) => void) {
+    super(signal !== undefined)
+  }
+
+  // Asks for the next op.
+  step (): void {
+    this.batch = undefined
+    this.index = -1
+    if (Array.isArray(this.rest)) {
+      if (this.rest.length === 0) return this.#end()
+      this.#views = this.rest.slice(0, IOV_MAX)
+    } else {
+      // Taken now: a buffer detached before the op is described then fails
+      // the engine's bounds check, rather than quietly moving nothing.
+      this.#length = this.rest.byteLength
+    }
+    this.signal?.addEventListener('abort', this, { once: true })
+    engine().soon(this)
+  }
+
+  describe (batch: Batch): void {
+    const at = this.spot.at < 0 ? -1 : this.spot.at + this.done
+    if (Array.isArray(this.rest)) batch.add(this.kind as 'readv' | 'writev', this.fd, this.#views, at)
+    else batch.add(this.kind as 'read' | 'write', this.fd, this.rest, 0, this.#length, at)
+  }
+
+  // The signal's 'abort' (an EventListener object: no closure per op).
+  handleEvent (): void {
+    if (this.cancel() === AIO_NOTCANCELED) this.#answer(abortError(this.signal!))
+  }
+
+  complete (result: number): void {
+    const { signal, rest } = this
+    signal?.removeEventListener('abort', this)
+    const write = this.kind === 'write' || this.kind === 'writev'
+    if (result < 0) {
+      // Aborted, any failure (ECANCELED above all) is the abort.
+      return this.#end(signal !== undefined && signal.aborted ? abortError(signal) : systemError(result, write ? 'write' : 'read'))
+    }
+    this.done += result
+    const more = write
+      ? result > 0 && this.done < this.total
+      : Array.isArray(rest) && result === byteLength(this.#views) && this.done < this.total
+    if (!more) return this.#end()
+    if (signal !== undefined && signal.aborted) return this.#end(abortError(signal))
+    this.rest = Array.isArray(rest) ? skipBytes(rest, result) : rest.subarray(result)
+    this.step()
+  }
+
+  refuse (error: unknown): void {
+    this.signal?.removeEventListener('abort', this)
+    this.#end(error)
+  }
+
+  // The call's ops are over: the position settles, close may go ahead.
+  #end (error?: unknown): void {
+    this.handle[kSettle](this.spot, this.done)
+    this.#answer(error)
+  }
+
+  #answer (error?: unknown): void {
+    if (this.#answered) return
+    this.#answered = true
+    if (error === undefined) this.resolve(this.shape(this.done))
+    else this.reject(error)
+  }
 }
 
 export class AioFileHandle {
@@ -319,90 +389,22 @@ export class AioFileHandle {
   }
 
   // The one transfer path: reads, writes, readv and writev, with or without
-  // a signal. A write is finished across short writes, a vector goes IOV_MAX
-  // buffers per op, and a vector read stops at its first short op; resolves
-  // shape(bytes moved). Aborted, it rejects with an AbortError once the
-  // engine has dropped the op, or at once if the op is already running and
-  // cannot be stopped (then the call stays under way until it ends).
+  // a signal (see Transfer).
   #transfer<R> (kind: TransferKind, data: Uint8Array | Uint8Array[], position: number | null,
     signal: AbortSignal | undefined, shape: (moved: number) => R): Promise<R> {
     if (signal !== undefined && signal.aborted) return Promise.reject(abortError(signal))
     const total = Array.isArray(data) ? byteLength(data) : data.byteLength
-    const call: Transfer = {
-      kind, fd: this.#fd, rest: data, total, done: 0, spot: this.#at(position, total), signal, stuck: undefined
-    }
+    const spot = this.#at(position, total)
     this.#busy++
-    if (signal === undefined) return this.#step(call, shape)
     return new Promise<R>((resolve, reject) => {
-      call.stuck = () => reject(abortError(signal))
-      this.#step(call, shape).then(resolve, reject)
+      new Transfer(this, kind, this.#fd, data, total, spot, signal, shape, resolve, reject).step()
     })
   }
 
-  // One op of a transfer; resolves what the whole call does.
-  #step<R> (call: Transfer, shape: (moved: number) => R): Promise<R> {
-    const { fd, signal } = call
-    const at = call.spot.at < 0 ? -1 : call.spot.at + call.done
-    let op: Pending
-    if (Array.isArray(call.rest)) {
-      if (call.rest.length === 0) return Promise.resolve(this.#end(call, shape))
-      const kind = call.kind as 'readv' | 'writev'
-      const views = call.rest.slice(0, IOV_MAX)
-      op = engine().soon((batch) => batch.add(kind, fd, views, at), signal !== undefined)
-    } else {
-      const kind = call.kind as 'read' | 'write'
-      const view = call.rest
-      // Taken now: a buffer detached before the op is described then fails
-      // the engine's bounds check, rather than quietly moving nothing.
-      const length = view.byteLength
-      op = engine().soon((batch) => batch.add(kind, fd, view, 0, length, at), signal !== undefined)
-    }
-    if (signal === undefined) {
-      return op.promise.then((result) => this.#moved(call, result, shape), (error: unknown) => this.#fail(call, error))
-    }
-    const onAbort = (): void => {
-      if (op.cancel() === AIO_NOTCANCELED) call.stuck!()
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    return op.promise.then((result) => {
-      signal.removeEventListener('abort', onAbort)
-      return this.#moved(call, result, shape)
-    }, (error: unknown) => {
-      signal.removeEventListener('abort', onAbort)
-      return this.#fail(call, error)
-    })
-  }
-
-  #moved<R> (call: Transfer, result: number, shape: (moved: number) => R): R | Promise<R> {
-    const { signal, rest } = call
-    const write = call.kind === 'write' || call.kind === 'writev'
-    if (result < 0) {
-      // Aborted, any failure (ECANCELED above all) is the abort.
-      return this.#fail(call, signal !== undefined && signal.aborted
-        ? abortError(signal)
-        : systemError(result, write ? 'write' : 'read'))
-    }
-    call.done += result
-    const more = write
-      ? result > 0 && call.done < call.total
-      : Array.isArray(rest) && result === byteLength(rest.slice(0, IOV_MAX)) && call.done < call.total
-    if (!more) return this.#end(call, shape)
-    if (signal !== undefined && signal.aborted) return this.#fail(call, abortError(signal))
-    call.rest = Array.isArray(rest) ? skipBytes(rest, result) : rest.subarray(result)
-    return this.#step(call, shape)
-  }
-
-  // The call's ops are over: the position settles, close may go ahead.
-  #end<R> (call: Transfer, shape: (moved: number) => R): R {
-    this.#settle(call.spot, call.done)
+  /** A transfer is over: its bytes settle the position, and it no longer holds close back. */
+  [kSettle] (spot: Spot, moved: number): void {
+    this.#settle(spot, moved)
     this.#untrack()
-    return shape(call.done)
-  }
-
-  #fail (call: Transfer, error: unknown): never {
-    this.#settle(call.spot, call.done)
-    this.#untrack()
-    throw error
   }
 }
 
@@ -420,10 +422,9 @@ export function open (path: string | Buffer | URL, flags: string | number = 'r',
     throw invalidArgType('options.direct', 'of type boolean', opts.direct)
   }
   if (opts.direct === true) openFlags |= O_DIRECT
-  return engine().soon((batch) => batch.add('open', name, openFlags, openMode)).promise.then((fd) => {
-    if (fd < 0) throw systemError(fd, 'open', typeof name === 'string' ? name : Buffer.from(name).toString())
-    return new AioFileHandle(kCreate, fd, openFlags)
-  })
+  const shown = typeof name === 'string' ? name : Buffer.from(name).toString()
+  const opened = new OneOp('open', (batch) => batch.add('open', name, openFlags, openMode), shown)
+  return engine().soon(opened).promise.then((fd) => new AioFileHandle(kCreate, fd, openFlags))
 }
 
 /**

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { AIO, ControlBlock, LogWriter, open } from '../lib/index'
 import { kNative } from '../lib/control_block'
-import { Batch, engine } from '../lib/engine'
+import { Batch, engine, OneOp } from '../lib/engine'
 import { backend, openFds, scratchDir, statsDelta } from './helpers'
 
 const LINE = 16
@@ -250,6 +250,22 @@ t.test(`an op's handle cancels that op and no other (${backend})`, async (t) => 
     t.same([...first, ...second], [1, 1, 1, 1])
   }
   t.equal(e.cancel(batches[1].batch, 1), AIO.AIO_ALLDONE, 'done: nothing left to cancel')
+})
+
+t.test(`an op of a tick that the addon refuses fails alone (${backend})`, async (t) => {
+  const path = join(scratchDir(t), 'tick')
+  writeFileSync(path, 'abc')
+  const fd = openSync(path, 'r')
+  t.teardown(() => closeSync(fd))
+  const e = engine()
+  // Asked for in one tick, so submitted as one batch: the addon refuses it
+  // whole, and each op goes again on its own.
+  const good = e.soon(new OneOp('read', (batch) => batch.add('read', fd, Buffer.alloc(3), 0, 3, 0)))
+  const bad = e.soon(new OneOp('read', (batch) => batch.add('read', fd, Buffer.alloc(3), 0, 5, 0)))
+  const also = e.soon(new OneOp('fstat', (batch) => batch.add('fstatSize', fd)))
+  await t.rejects(bad.promise, { code: 'ERR_OUT_OF_RANGE' })
+  t.equal(await good.promise, 3)
+  t.equal(await also.promise, 3)
 })
 
 t.test(`open() handles and LogWriter use the same batches (${backend})`, async (t) => {
