@@ -66,11 +66,13 @@ export class Batch {
 
 interface InFlight {
   batch: Batch
-  results: Float64Array
   remaining: number
-  resolve: (results: Float64Array) => void
+  /** A tick's batch: each op is told its own result, and nothing else waits. */
+  ops: TickOp[] | undefined
+  results: Float64Array | undefined
+  resolve: ((results: Float64Array) => void) | undefined
   /** Called as each op finishes, before the batch does. */
-  each?: (index: number, result: number) => void
+  each: ((index: number, result: number) => void) | undefined
 }
 
 /**
@@ -157,16 +159,19 @@ export class Engine {
   submit (batch: Batch, each?: InFlight['each'], separately = false): Promise<Float64Array> {
     const count = batch.count
     if (count === 0) return Promise.resolve(new Float64Array(0))
-    let token: number
+    const token = this.#submit(batch, !separately)
+    return new Promise((resolve) => {
+      this.#batches.set(token, { batch, remaining: count, ops: undefined, results: new Float64Array(count), resolve, each })
+    })
+  }
+
+  #submit (batch: Batch, together: boolean): number {
     try {
-      token = native.submit(batch.slots, batch.used, count, batch.refs, !separately)
+      batch.token = native.submit(batch.slots, batch.used, batch.count, batch.refs, together)
     } finally {
       batch.release()
     }
-    batch.token = token
-    return new Promise((resolve) => {
-      this.#batches.set(token, { batch, results: new Float64Array(count), remaining: count, resolve, each })
-    })
+    return batch.token
   }
 
   /** Runs the batch to completion, blocking the thread (LIO_WAIT). */
@@ -222,7 +227,10 @@ export class Engine {
     }
     if (members.length === 0) return
     try {
-      void this.submit(batch, (index, result) => members[index].complete(result), true)
+      const token = this.#submit(batch, false)
+      this.#batches.set(token, {
+        batch, remaining: members.length, ops: members, results: undefined, resolve: undefined, each: undefined
+      })
     } catch (error) {
       // One op the addon refused: every op of the tick goes again on its
       // own, so that only that op's caller sees the error.
@@ -242,13 +250,17 @@ export class Engine {
       const record = this.#batches.get(triples[i])!
       const index = triples[i + 1]
       const result = triples[i + 2]
-      record.results[index] = result
-      record.each?.(index, result)
+      if (record.ops !== undefined) {
+        record.ops[index].complete(result)
+      } else {
+        record.results![index] = result
+        record.each?.(index, result)
+      }
       if (--record.remaining === 0) {
         // The addon may give the token to another batch now.
         record.batch.token = 0
         this.#batches.delete(triples[i])
-        record.resolve(record.results)
+        record.resolve?.(record.results!)
       }
     }
   }
