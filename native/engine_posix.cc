@@ -36,7 +36,7 @@ struct Request {
 bool GoesToLioListio(const Op& op) {
   // POSIX AIO always has an explicit offset; "the current position" is a
   // plain read/write on the pool.
-  return TraitsOf(op.kind).lio && (op.position >= 0 || op.kind == OpKind::kNop);
+  return TraitsOf(op.kind).lio && op.position >= 0;
 }
 
 bool IsSync(const Op& op) {
@@ -51,9 +51,7 @@ void Prepare(Request& request) {
   request.cb.aio_nbytes = op.length;
   request.cb.aio_offset = op.position;
   request.cb.aio_reqprio = op.reqprio;
-  request.cb.aio_lio_opcode = op.kind == OpKind::kRead    ? LIO_READ
-                              : op.kind == OpKind::kWrite ? LIO_WRITE
-                                                          : LIO_NOP;
+  request.cb.aio_lio_opcode = op.kind == OpKind::kWrite ? LIO_WRITE : LIO_READ;
   request.cb.aio_sigevent.sigev_notify = SIGEV_NONE;
   request.op->result = 0;
 }
@@ -64,10 +62,6 @@ void Prepare(Request& request) {
 // zero-byte result for a non-empty transfer in such a chunk is that error.
 void Collect(Request& request, int submit_errno) {
   Op& op = *request.op;
-  if (op.kind == OpKind::kNop) {
-    op.result = 0;
-    return;
-  }
   int err = aio_error(&request.cb);
   if (err == EINPROGRESS) {
     op.result = -EIO;  // callers wait first; never report a running op done
@@ -95,7 +89,7 @@ void WaitAll(Request* requests, size_t count) {
     pending.clear();
     for (size_t i = 0; i < count; ++i) {
       Request& request = requests[i];
-      if (request.op->kind == OpKind::kNop || request.op->result != 0) continue;
+      if (request.op->result != 0) continue;
       if (aio_error(&request.cb) == EINPROGRESS) pending.push_back(&request.cb);
     }
     if (pending.empty()) return;
@@ -221,7 +215,7 @@ class PosixEngine final : public Engine {
       std::unique_lock<std::mutex> lock(mutex_);
       idle_.wait(lock, [this] { return chunks_in_flight_ == 0; });
     }
-    pool_.Drain();  // the sync waiters always run
+    pool_.Drain();  // the sync waiters (and closes) always run
   }
 
  private:
@@ -247,7 +241,6 @@ class PosixEngine final : public Engine {
   // Caller holds mutex_. Cancel finds a request glibc holds through these.
   void Hold(std::vector<Request>& requests) {
     for (Request& request : requests) {
-      if (request.op->kind == OpKind::kNop) continue;
       request.op->engine_data = &request.cb;
       live_.insert(request.op);
     }
@@ -320,7 +313,7 @@ class PosixEngine final : public Engine {
       for (Request& request : syncs->requests) StartSync(request);
       Hold(syncs->requests);
     }
-    pool_.Queue(ops, count, WaitForSyncs, syncs, false);
+    pool_.Queue(ops, count, WaitForSyncs, syncs, PoolWork::Withdraw::kNever);
   }
 
   // Pool job: waits for a batch of aio_fsync requests, then collects them.

@@ -193,17 +193,26 @@ class UringEngine final : public Engine {
 
   void Shutdown() override {
     shutting_down_ = true;
+    // The backlog never reached the kernel: dropped, but for closes, which
+    // are never canceled (a close does not block: it runs here).
     std::vector<Op*> dropped;
     for (Op* op : backlog_) {
-      op->result = -ECANCELED;
+      if (op->kind == OpKind::kClose) {
+        RunBlocking(*op);
+      } else {
+        op->result = -ECANCELED;
+      }
       Finished(op, &dropped);
     }
     backlog_.clear();
     if (!dropped.empty()) sink_.Complete(dropped.data(), dropped.size());
-    // Cancel what the kernel holds, then wait for every completion: after
-    // this no request can touch a buffer.
+    // Cancel what the kernel holds (closes aside), then wait for every
+    // completion: after this no request can touch a buffer.
     // A copy: queueing a cancel may reap, which changes in_kernel_.
-    std::vector<Op*> targets(in_kernel_.begin(), in_kernel_.end());
+    std::vector<Op*> targets;
+    for (Op* op : in_kernel_) {
+      if (op->kind != OpKind::kClose) targets.push_back(op);
+    }
     std::vector<CancelRequest> requests(targets.size());
     for (size_t i = 0; i < targets.size(); ++i) QueueCancel(targets[i], &requests[i]);
     while (owed_ > 0) WaitForSome(nullptr);

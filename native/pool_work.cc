@@ -19,7 +19,14 @@ size_t PoolThreads() {
   return std::clamp(threads, 1u, 1024u);
 }
 
-bool Cancellable(const Op* op) { return TraitsOf(op->kind).cancellable; }
+// How a pool job for `op` may be withdrawn before it starts.
+PoolWork::Withdraw WithdrawFor(const Op& op) {
+  if (op.kind == OpKind::kClose) return PoolWork::Withdraw::kNever;
+  return TraitsOf(op.kind).cancellable ? PoolWork::Withdraw::kByCancel
+                                       : PoolWork::Withdraw::kAtTeardown;
+}
+
+bool MayShare(const Op* op) { return WithdrawFor(*op) == PoolWork::Withdraw::kAtTeardown; }
 
 }  // namespace
 
@@ -36,11 +43,11 @@ PoolWork::~PoolWork() {
 }
 
 void PoolWork::Queue(Op* const* ops, size_t count, Job job, void* context,
-                     bool cancelable, Gather* gather) {
+                     Withdraw withdraw, Gather* gather) {
   auto* group = new Group();
   group->job = job;
   group->context = context;
-  group->cancelable = cancelable;
+  group->withdraw = withdraw;
   group->gather = gather;
   group->ops.assign(ops, ops + count);
   Start(group);
@@ -60,12 +67,14 @@ void PoolWork::Start(Group* group) {
   if (head_) head_->prev = group;
   head_ = group;
   ++outstanding_;
+  if (group->withdraw == Withdraw::kByCancel) {
+    for (const Op* op : group->ops) cancelable_[op] = group;
+  }
 }
 
 void PoolWork::QueueEach(Op* const* ops, size_t count, bool together) {
   if (count == 0) return;
-  if (together && count > pool_threads_ &&
-      std::none_of(ops, ops + count, Cancellable)) {
+  if (together && count > pool_threads_ && std::all_of(ops, ops + count, MayShare)) {
     QueueShared(ops, count);
     return;
   }
@@ -74,7 +83,7 @@ void PoolWork::QueueEach(Op* const* ops, size_t count, bool together) {
     for (size_t i = 0; i < n; ++i) RunBlocking(*job[i]);
   };
   for (size_t i = 0; i < count; ++i) {
-    Queue(&ops[i], 1, run, nullptr, true, gather);
+    Queue(&ops[i], 1, run, nullptr, WithdrawFor(*ops[i]), gather);
   }
 }
 
@@ -93,7 +102,7 @@ void PoolWork::QueueShared(Op* const* ops, size_t count) {
     auto* group = new Group();
     group->job = run;
     group->context = shared;
-    group->cancelable = false;
+    group->withdraw = Withdraw::kAtTeardown;
     group->gather = nullptr;
     group->shared = shared;
     Start(group);
@@ -127,6 +136,9 @@ void PoolWork::AfterWork(uv_work_t* req, int status) {
   if (group->next) group->next->prev = group->prev;
   if (self->head_ == group) self->head_ = group->next;
   --self->outstanding_;
+  if (group->withdraw == Withdraw::kByCancel) {
+    for (const Op* op : group->ops) self->cancelable_.erase(op);
+  }
   self->Deliver(group);
 }
 
@@ -148,23 +160,16 @@ void PoolWork::Deliver(Group* group) {
 }
 
 int PoolWork::Cancel(const Op* op) {
-  for (Group* group = head_; group; group = group->next) {
-    if (!group->cancelable ||
-        std::find(group->ops.begin(), group->ops.end(), op) == group->ops.end()) {
-      continue;
-    }
-    if (uv_cancel(reinterpret_cast<uv_req_t*>(&group->req)) == 0) return kCanceled;
-    return group->finished.load(std::memory_order_acquire) ? kAllDone : kNotCanceled;
-  }
-  return kAllDone;
+  auto found = cancelable_.find(op);
+  if (found == cancelable_.end()) return kAllDone;
+  Group* group = found->second;
+  if (uv_cancel(reinterpret_cast<uv_req_t*>(&group->req)) == 0) return kCanceled;
+  return group->finished.load(std::memory_order_acquire) ? kAllDone : kNotCanceled;
 }
 
 void PoolWork::Drain() {
-  // A group neither cancelable nor shared waits on requests an engine made
-  // elsewhere (posix: aio_fsync): it must run, or their control blocks
-  // would be freed under them.
   for (Group* group = head_; group; group = group->next) {
-    if (group->cancelable || group->shared != nullptr) {
+    if (group->withdraw != Withdraw::kNever) {
       uv_cancel(reinterpret_cast<uv_req_t*>(&group->req));
     }
   }

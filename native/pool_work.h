@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <unordered_map>
 #include <vector>
 
 #include "engine.h"
@@ -34,29 +35,34 @@ class PoolWork {
     std::vector<Op*> done;
   };
 
-  // Loop thread only. A cancelable group can be withdrawn by Cancel until a
-  // pool thread picks it up; one that is not always runs, even at teardown.
-  // With a gather (which the last of its groups frees), the ops are held
-  // back until all its groups are done.
-  void Queue(Op* const* ops, size_t count, Job job, void* context,
-             bool cancelable, Gather* gather = nullptr);
+  // Who may withdraw a group before a pool thread picks it up.
+  enum class Withdraw {
+    kByCancel,    // Cancel (a cancellable op), and Drain at teardown
+    kAtTeardown,  // only Drain: nothing is lost by not starting it
+    kNever,       // it always runs: a close, a wait on requests made elsewhere
+  };
 
-  // Loop thread only. Runs each op as its own cancelable job of ordinary
-  // blocking syscalls (RunBlocking), so up to UV_THREADPOOL_SIZE run at once;
+  // Loop thread only. With a gather (which the last of its groups frees),
+  // the ops are held back until all its groups are done.
+  void Queue(Op* const* ops, size_t count, Job job, void* context,
+             Withdraw withdraw, Gather* gather = nullptr);
+
+  // Loop thread only. Runs each op as its own job of ordinary blocking
+  // syscalls (RunBlocking), so up to UV_THREADPOOL_SIZE run at once; how it
+  // may be withdrawn follows its kind's traits, and a close never is.
   // `together`, they reach the sink in one piece when the last is done.
   // A batch of more ops than the pool has threads, none of them of a kind
-  // that can be canceled (AIO.write's files, AIO.read's opens), goes as one
-  // job per thread instead, each running the next op until none is left: a
-  // few handoffs rather than one per op.
+  // that can be canceled or a close (AIO.write's files, AIO.read's opens),
+  // goes as one job per thread instead, each running the next op until none
+  // is left: a few handoffs rather than one per op.
   void QueueEach(Op* const* ops, size_t count, bool together);
 
-  // Loop thread only. Withdraws the cancelable group holding `op` if no
-  // pool thread has picked it up. Returns a CancelResult.
+  // Loop thread only. Withdraws the group holding `op`, if Cancel may and
+  // no pool thread has picked it up. Returns a CancelResult.
   int Cancel(const Op* op);
 
-  // Loop thread only, at env teardown: withdraws what has not started (but
-  // the groups that must run) and runs the loop until every group has been
-  // completed.
+  // Loop thread only, at env teardown: withdraws what has not started and
+  // may be, and runs the loop until every group has been completed.
   void Drain();
 
  private:
@@ -72,9 +78,9 @@ class PoolWork {
     PoolWork* owner;
     Job job;
     void* context;
-    bool cancelable;
+    Withdraw withdraw;
     Gather* gather;
-    Shared* shared = nullptr;  // the jobs of one shared batch; not cancelable
+    Shared* shared = nullptr;  // the jobs of one shared batch
     std::atomic<bool> finished{false};
     std::vector<Op*> ops;
     Group* prev = nullptr;
@@ -93,6 +99,8 @@ class PoolWork {
   size_t pool_threads_;  // as libuv counts them
   Group* head_ = nullptr;  // groups queued or running; loop thread only
   size_t outstanding_ = 0;
+  // The group of each op Cancel may withdraw; loop thread only.
+  std::unordered_map<const Op*, Group*> cancelable_;
 };
 
 }  // namespace posix_aio
