@@ -165,8 +165,10 @@ function fsync (op: number, target: ControlBlock | number): Promise<void> {
   if (typeof target !== 'number') {
     throw invalidArgType('cbOrFd', 'of type number or an instance of ControlBlock', target)
   }
+  // A control block of its own: an aio_fsync request like any other, which
+  // AIO.cancel(fd) reaches.
   const batch = new Batch()
-  batch.add(kind, validateFd(target, 'cbOrFd'))
+  batch.addFor(new native.ControlBlock(), 0, kind, validateFd(target, 'cbOrFd'))
   return engine().submit(batch).then(([result]) => {
     if (result < 0) throw systemError(result, 'aio_fsync')
   })

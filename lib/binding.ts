@@ -23,7 +23,6 @@ export interface OpArgs {
   write: [fd: number, buffer: Uint8Array, start: number, length: number, position: number]
   fsync: [fd: number]
   fdatasync: [fd: number]
-  nop: []
   open: [path: string | Uint8Array, flags: number, mode: number]
   close: [fd: number]
   /** Result: a regular file's size, else 0. */
@@ -66,7 +65,7 @@ export interface Native {
   submitWait (slots: Float64Array, used: number, count: number, refs: unknown[]): Float64Array
   /** Cancels op `index` of batch `token`: AIO_CANCELED, AIO_NOTCANCELED or AIO_ALLDONE. */
   cancel (token: number, index: number): number
-  /** aio_cancel() within this thread's ops: the block's op, or every cancellable op on `fd`; or -errno. */
+  /** aio_cancel() within this thread's control-block ops: the block's op, or every one on `fd`; or -errno. */
   cancelFd (fd: number, block?: NativeControlBlock): number
   /** [submitted, completed, batches, notifications, inFlight] */
   stats (): [number, number, number, number, number]

@@ -1,10 +1,11 @@
 // The only module that talks to the addon's submission core. A call
 // describes all of its ops into a Batch, then submits it in one step: the
 // addon decodes and checks every op before any reaches the engine, so a call
-// that throws leaves nothing behind. Completions come back in bulk; each
+// that throws leaves nothing behind. Completions come back in bulk: a
 // batch's promise resolves with every op's result (bytes, fd, size, or a
-// negative errno) in order. An op is named by its batch and index, and
-// cancel() names exactly one op.
+// negative errno) in order, or, for the ops of a tick (TickOp), each op is
+// told its own. An op is named by its batch and index, and cancel() names
+// exactly one op.
 import { native, type NativeControlBlock, type OpArgs, type OpName } from './binding'
 import { invalidArgValue, systemError } from './errors'
 
@@ -152,14 +153,13 @@ export class Engine {
 
   /**
    * Submits the batch; throws (a bad op: nothing submitted) or resolves
-   * every op's result. With `separately`, each op's result is handed over
-   * (to `each`) as soon as that op is done, rather than with the rest of its
-   * chunk: for independent ops that share a submission.
+   * every op's result, each chunk's together. `each` hears of each op as it
+   * is handed over, before the batch resolves.
    */
-  submit (batch: Batch, each?: InFlight['each'], separately = false): Promise<Float64Array> {
+  submit (batch: Batch, each?: InFlight['each']): Promise<Float64Array> {
     const count = batch.count
     if (count === 0) return Promise.resolve(new Float64Array(0))
-    const token = this.#submit(batch, !separately)
+    const token = this.#submit(batch, true)
     return new Promise((resolve) => {
       this.#batches.set(token, { batch, remaining: count, ops: undefined, results: new Float64Array(count), resolve, each })
     })
@@ -188,7 +188,7 @@ export class Engine {
     return batch.token === 0 ? AIO_ALLDONE : native.cancel(batch.token, index)
   }
 
-  /** aio_cancel(): this thread's own op for the block, or its cancellable ops on `fd`; or -errno. */
+  /** aio_cancel(): this thread's own op for the block, or its control-block ops on `fd`; or -errno. */
   cancelFd (fd: number, block?: NativeControlBlock): number {
     return block === undefined ? native.cancelFd(fd) : native.cancelFd(fd, block)
   }

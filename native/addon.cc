@@ -223,7 +223,9 @@ class Addon final : public Napi::Addon<Addon> {
   }
 
   // cancelFd(fd, block?) -> CancelResult or -errno: aio_cancel(), within
-  // this env's own ops: the block's op, or every cancellable op on `fd`.
+  // this env's own POSIX-level requests (the ops run for control blocks):
+  // the block's op, or every one on `fd`. A file handle's or a LogWriter's
+  // ops on the same descriptor are another owner's, and never reached.
   Napi::Value CancelFd(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     RequireEngine(env);
@@ -239,7 +241,7 @@ class Addon final : public Napi::Addon<Addon> {
       if (block->op() != nullptr) result = CancelOp(*block->op());
     } else {
       in_flight_.ForEachOp([&](Op& op) {
-        if (op.fd == fd) result = CombineCancel(result, CancelOp(op));
+        if (op.fd == fd && op.block != nullptr) result = CombineCancel(result, CancelOp(op));
       });
     }
     return Napi::Number::New(env, result);

@@ -4,7 +4,7 @@
 // close is never canceled, and no descriptor is left open.
 import t, { type Test } from 'tap'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { closeSync, openSync, readlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { AIO, ControlBlock, LogWriter, open } from '../lib/index'
@@ -181,7 +181,9 @@ t.test(`a worker that closes 64 handles while the pool is busy, terminated, leav
   const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4
   const fifos = Array.from({ length: threads }, (_, i) => mkfifo(dir, `fifo${i}`))
   const before = openFds()
-  const worker = new Worker(join(__dirname, 'fixtures', 'close_worker.ts'), { workerData: { dir, fifos } })
+  // The worker's LogWriter ends on it: closing it, even at the worker's teardown.
+  const parentFd = openSync(join(dir, 'log'), 'a')
+  const worker = new Worker(join(__dirname, 'fixtures', 'close_worker.ts'), { workerData: { dir, fifos, parentFd } })
   const report = await new Promise<{ backend: string, inFlight: number }>((resolve, reject) => {
     worker.once('message', resolve)
     worker.once('error', reject)
@@ -189,7 +191,7 @@ t.test(`a worker that closes 64 handles while the pool is busy, terminated, leav
   t.equal(report.backend, backend)
   // io_uring opens a FIFO without waiting for a writer, and closes in the
   // ring: nothing waits there.
-  if (backend !== 'io_uring') t.ok(report.inFlight >= 64 + threads, `${report.inFlight} ops in flight`)
+  if (backend !== 'io_uring') t.ok(report.inFlight >= 64 + 1 + threads, `${report.inFlight} ops in flight`)
   // Terminated with the closes queued behind the FIFO opens; those are let
   // through once teardown has begun (it waits for ops that are running).
   const terminated = worker.terminate()
@@ -197,6 +199,7 @@ t.test(`a worker that closes 64 handles while the pool is busy, terminated, leav
   const writers = fifos.map((fifo) => openSync(fifo, 'r+'))
   t.equal(await terminated, 1, 'terminated')
   for (const writer of writers) closeSync(writer)
+  t.throws(() => fstatSync(parentFd), { code: 'EBADF' }, "the LogWriter's close ran, though queued at teardown")
   const after = openFds()
   const leaked = after.filter((fd) => !before.includes(fd)).map((fd) => readlinkSync(`/proc/self/fd/${fd}`).replace(dir, '<dir>'))
   t.same(leaked, [], `/proc/self/fd: ${before.length} before, ${after.length} after`)
@@ -217,12 +220,28 @@ t.test(`AIO.cancel(fd) after close(): the close runs, nothing stays open (${back
   t.equal(run.status, 0)
   const report = JSON.parse(run.stdout) as { backend: string, said: number | string, closed: string, fd: number, before: number, after: number }
   t.equal(report.backend, backend)
-  // Queued behind the busy pool: a close cannot be canceled. On io_uring it
-  // has already run: the descriptor is gone.
-  t.ok(report.said === AIO.AIO_NOTCANCELED || report.said === 'EBADF', `AIO.cancel said ${report.said}`)
+  // The close is the handle's, not a POSIX request of the caller's: nothing
+  // to cancel. On io_uring it has already run: the descriptor is gone.
+  t.ok(report.said === AIO.AIO_ALLDONE || report.said === 'EBADF', `AIO.cancel said ${report.said}`)
   t.equal(report.closed, 'closed', 'close() resolved')
   t.equal(report.fd, -1)
   t.equal(report.after, report.before, `/proc/self/fd: ${report.before} before, ${report.after} after`)
+})
+
+t.test(`AIO.cancel(fd) leaves a file handle's ops on that fd alone (${backend})`, async (t) => {
+  const fifo = mkfifo(scratchDir(t), 'owned')
+  const fh = await open(fifo, 'r+')
+  const writer = openSync(fifo, 'r+')
+  t.teardown(() => closeSync(writer))
+  const reading = fh.read(Buffer.alloc(4), 0, 4, null)
+  await new Promise((resolve) => setImmediate(resolve))
+  // A blocked read (one io_uring could cancel): the handle's, not a
+  // POSIX-level request of the caller's, so aio_cancel never reaches it.
+  t.equal(AIO.cancel(fh.fd), AIO.AIO_ALLDONE)
+  writeSync(writer, 'ab')
+  const { bytesRead, buffer } = await reading
+  t.equal(buffer.subarray(0, bytesRead).toString(), 'ab', 'the read was not canceled')
+  await fh.close()
 })
 
 t.test(`an op's handle cancels that op and no other (${backend})`, async (t) => {
@@ -233,7 +252,7 @@ t.test(`an op's handle cancels that op and no other (${backend})`, async (t) => 
     const batch = new Batch()
     const buffers = [Buffer.alloc(1), Buffer.alloc(1)]
     for (const buffer of buffers) batch.add('read', fd, buffer, 0, 1, -1)
-    return { batch, buffers, done: e.submit(batch, undefined, true) }
+    return { batch, buffers, done: e.submit(batch) }
   })
   // Blocked pipe reads: io_uring can cancel one; the pool engines have
   // threads stuck in read(2) for the first ones, and can cancel the rest.
