@@ -127,6 +127,9 @@ function onExit (): void {
  * Events: 'ready', 'drain', 'drop', 'error', 'finish', 'close'.
  */
 export class LogWriter extends EventEmitter {
+  /** true until end() or destroy(), as sonic-boom's own property: pino checks it. */
+  writable = true
+
   #path: string | undefined
   #fd = -1
   readonly #flags: number
@@ -242,9 +245,6 @@ export class LogWriter extends EventEmitter {
     }
   }
 
-  /** true until end() or destroy(): pino checks it. */
-  get writable (): boolean { return this.#life === 'open' }
-
   /**
    * Buffers a chunk; false once maxBufferedBytes are buffered or in flight
    * (the chunk is kept; 'drain' follows). After end() it emits 'error'
@@ -342,7 +342,7 @@ export class LogWriter extends EventEmitter {
     }
     if (callback !== undefined) this.#endCallbacks.push(callback)
     if (this.#life === 'ending') return this
-    this.#life = 'ending'
+    this.#live('ending')
     this.#flushTarget = this.#accepted
     if (this.#phase === 'idle') this.#idle()
     return this
@@ -383,6 +383,11 @@ export class LogWriter extends EventEmitter {
     } catch (error) {
       if (this.listenerCount('error') > 0) this.emit('error', error)
     }
+  }
+
+  #live (life: Life): void {
+    this.#life = life
+    this.writable = life === 'open'
   }
 
   /** Units accepted and not yet handed to a batch. */
@@ -599,7 +604,7 @@ export class LogWriter extends EventEmitter {
 
   // No more writing: pending lines dropped, waiting flushes and end callbacks told.
   #stop (error: Error): void {
-    this.#life = 'stopped'
+    this.#live('stopped')
     this.#failed = error
     this.#pieces = []
     this.#pieceUnits = []

@@ -263,7 +263,8 @@ void DecodeOps(Napi::Env env, const Napi::Value& slots, size_t used,
   if (!TypedArrayOf(env, slots, napi_float64_array, &data, &length)) {
     throw ErrorWithCode(env, "ERR_INVALID_ARG_TYPE", "posix-aio: a batch is described in a Float64Array");
   }
-  if (used > length) throw Malformed(env, "too few numbers");
+  // Every op takes three numbers at least (its kind, block and reqprio).
+  if (used > length || count > used / 3) throw Malformed(env, "too few numbers");
   Reader in(env, static_cast<const double*>(data), used);
   Decoder decoder(env, in, refs);
   std::vector<ControlBlock*> blocks;

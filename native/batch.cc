@@ -97,8 +97,8 @@ void InFlight::Retire(Op& op) {
     auto found = open_fds_.find(op.fd);
     if (found != open_fds_.end() && --found->second == 0) open_fds_.erase(found);
   }
-  Unpin(env_, op);
   if (op.block != nullptr) op.block->Finish(op.result);
+  Unpin(env_, op);  // the block's object may go once nothing pins it
   op.retired = true;
   auto* batch = static_cast<Batch*>(op.batch);
   if (batch == nullptr) return;  // a LIO_WAIT batch, its caller's

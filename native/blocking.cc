@@ -199,8 +199,6 @@ void FdatasyncBlocking(Op& op) {
 #endif
 }
 
-void NopBlocking(Op& op) { op.result = 0; }
-
 void OpenBlocking(Op& op) {
   op.result = Retry([&] {
     return open(op.path.c_str(), op.flags | O_CLOEXEC, op.mode);

@@ -32,7 +32,6 @@ enum class OpKind : uint8_t {
   kWrite,
   kFsync,
   kFdatasync,
-  kNop,
   kOpen,
   kClose,
   kFstatSize,
@@ -60,7 +59,7 @@ constexpr size_t kFstatFields = 18;
 
 struct Op {
   // Request, as its kind's arguments filled it in.
-  OpKind kind = OpKind::kNop;
+  OpKind kind = OpKind::kRead;
   int fd = -1;
   uint8_t* data = nullptr;  // already offset into the pinned buffer
   size_t length = 0;
@@ -114,7 +113,8 @@ struct OpTraits {
   // AIO.cancel, an AbortSignal or flushSync may withdraw it. Never a close:
   // a descriptor is tracked until its close has run.
   bool cancellable;
-  // A lio_listio entry (LIO_READ, LIO_WRITE, LIO_NOP) when it has an offset.
+  // A lio_listio entry (LIO_READ, LIO_WRITE) when it has an offset. (LIO_NOP
+  // entries submit nothing: their control blocks are done at once.)
   bool lio;
   int uring_opcode;  // IORING_OP_*, or -1
   // Runs it with ordinary blocking syscalls and stores its result: the
@@ -127,7 +127,6 @@ void ReadBlocking(Op& op);
 void WriteBlocking(Op& op);
 void FsyncBlocking(Op& op);
 void FdatasyncBlocking(Op& op);
-void NopBlocking(Op& op);
 void OpenBlocking(Op& op);
 void CloseBlocking(Op& op);
 void FstatSizeBlocking(Op& op);   // result: st_size of a regular file, else 0
@@ -148,7 +147,6 @@ inline constexpr OpTraits kOpTraits[] = {
      FsyncBlocking},
     {OpKind::kFdatasync, "fdatasync", {A::kFd}, true, false,
      AIO_URING_OP(FSYNC), FdatasyncBlocking},
-    {OpKind::kNop, "nop", {}, true, true, AIO_URING_OP(NOP), NopBlocking},
     {OpKind::kOpen, "open", {A::kPath, A::kFlags, A::kMode}, false, false,
      AIO_URING_OP(OPENAT), OpenBlocking},
     {OpKind::kClose, "close", {A::kFd}, false, false, AIO_URING_OP(CLOSE),
