@@ -67,6 +67,10 @@ export interface Native {
   cancel (token: number, index: number): number
   /** aio_cancel() within this thread's control-block ops: the block's op, or every one on `fd`; or -errno. */
   cancelFd (fd: number, block?: NativeControlBlock): number
+  /** At process exit: blocks until every op in flight that changes a file is done, or the timeout; how many are not. */
+  settle (timeoutMs: number): number
+  /** At process exit: blocks until op `index` of batch `token` is done; its result, or undefined (not in flight, or the timeout). */
+  settleOp (token: number, index: number, timeoutMs: number): number | undefined
   /** [submitted, completed, batches, notifications, inFlight] */
   stats (): [number, number, number, number, number]
   /** An ArrayBuffer whose memory starts at a multiple of `alignment` (a power of two). */

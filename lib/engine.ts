@@ -19,6 +19,14 @@ const { AIO_ALLDONE, AIO_CANCELED, ECANCELED } = native.constants
 // needs from one by the time submit returns, and allocating typed arrays
 // per batch cost more than the rest of describing a tick's reads.
 const spareSlots: Float64Array[] = []
+
+/**
+ * How long process.exit() waits for what was submitted before it: writes,
+ * syncs and creates finish, as with fs (whose pool runs what was queued);
+ * only something that cannot finish (a write to a full pipe nobody reads)
+ * makes it wait this long.
+ */
+export const EXIT_WAIT_MS = 10_000
 const KEPT_SLOTS = 64 * 1024
 const RELEASED = new Float64Array(0)
 
@@ -149,6 +157,27 @@ export class Engine {
     }
     this.backend = chosen[0] as Backend
     this.listioMax = chosen[1]
+    process.on('exit', () => this.#atExit())
+  }
+
+  // The loop will not turn again: what this tick asked for is submitted
+  // now, and everything that changes a file is waited for. Every wait at
+  // exit shares one deadline.
+  #atExit (): void {
+    this.#exitDeadline = performance.now() + EXIT_WAIT_MS
+    this.#flush()
+    native.settle(EXIT_WAIT_MS)
+  }
+
+  #exitDeadline = 0
+
+  /**
+   * At process exit: waits for op `index` of a submitted batch, until the
+   * exit's deadline; its result, or undefined if JS has had it already, or
+   * it is still running.
+   */
+  settleAtExit (batch: Batch, index: number): number | undefined {
+    return native.settleOp(batch.token, index, Math.max(0, Math.ceil(this.#exitDeadline - performance.now())))
   }
 
   /**

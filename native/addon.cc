@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -112,6 +113,8 @@ class Addon final : public Napi::Addon<Addon> {
                     InstanceMethod<&Addon::SubmitWait>("submitWait"),
                     InstanceMethod<&Addon::Cancel>("cancel"),
                     InstanceMethod<&Addon::CancelFd>("cancelFd"),
+                    InstanceMethod<&Addon::Settle>("settle"),
+                    InstanceMethod<&Addon::SettleOp>("settleOp"),
                     InstanceMethod<&Addon::Stats>("stats"),
                     InstanceMethod<&Addon::AlignedBuffer>("alignedBuffer"),
                 });
@@ -245,6 +248,53 @@ class Addon final : public Napi::Addon<Addon> {
       });
     }
     return Napi::Number::New(env, result);
+  }
+
+  // settle(timeoutMs) -> how many are left: at process exit, blocks until
+  // every op in flight that changes a file has finished, or the timeout.
+  // Their results stay queued: JS will not run the loop again to see them.
+  Napi::Value Settle(const Napi::CallbackInfo& info) {
+    RequireEngine(info.Env());
+    std::vector<Op*> waiting;
+    in_flight_.ForEachOp([&](Op& op) {
+      if (ChangesFiles(op)) waiting.push_back(&op);
+    });
+    AwaitOps(&waiting, ToIndex(info[0], "timeoutMs"));
+    return Napi::Number::New(info.Env(), static_cast<double>(waiting.size()));
+  }
+
+  // settleOp(token, index, timeoutMs) -> the op's result, or undefined if
+  // it is not in flight or has not finished by the timeout. At process
+  // exit, for a LogWriter that must know what its write did.
+  Napi::Value SettleOp(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireEngine(env);
+    Op* op = in_flight_.Find(ToIndex(info[0], "token"), ToIndex(info[1], "index"));
+    if (op == nullptr) return env.Undefined();
+    std::vector<Op*> waiting{op};
+    AwaitOps(&waiting, ToIndex(info[2], "timeoutMs"));
+    if (!waiting.empty()) return env.Undefined();
+    return Napi::Number::New(env, static_cast<double>(op->result));
+  }
+
+  // Blocks until every op of `ops` has finished or `timeout_ms` has
+  // passed, driving the engine meanwhile; leaves the unfinished in `ops`.
+  void AwaitOps(std::vector<Op*>* ops, uint64_t timeout_ms) {
+    using Clock = std::chrono::steady_clock;
+    // Slices short enough that an engine that reaps only when driven
+    // (io_uring) is driven often, and pool ops (which finish without
+    // waking anyone here) are seen soon; arrivals through the sink end one
+    // early.
+    constexpr std::chrono::milliseconds kSlice{2};
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      engine_->Drive();
+      uint64_t seen = delivery_->DropFinished(ops);
+      auto now = Clock::now();
+      if (ops->empty() || now >= deadline) return;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      delivery_->AwaitArrival(seen, std::min(kSlice, left + std::chrono::milliseconds(1)));
+    }
   }
 
   int CancelOp(Op& op) {

@@ -1,5 +1,6 @@
 #include "delivery.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace posix_aio {
@@ -27,6 +28,9 @@ void Delivery::Complete(Op* const* ops, size_t count) {
     std::lock_guard<std::mutex> lock(mutex_);
     wake = queued_.empty() && !stopped_;
     queued_.insert(queued_.end(), ops, ops + count);
+    for (size_t i = 0; i < count; ++i) MarkFinished(*ops[i]);
+    arrivals_ += count;
+    if (awaited_) arrived_.notify_all();
   }
   // Only the op that makes the queue non-empty wakes the loop: one JS
   // callback then drains everything that arrived meanwhile.
@@ -39,6 +43,7 @@ void Delivery::Deliver(Op* const* ops, size_t count) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopped_) {
       queued_.insert(queued_.end(), ops, ops + count);
+      for (size_t i = 0; i < count; ++i) MarkFinished(*ops[i]);
       return;
     }
   }
@@ -49,6 +54,20 @@ void Delivery::Deliver(Op* const* ops, size_t count) {
   }
   Handoff(ops, count, true);
   napi_close_handle_scope(env_, scope);
+}
+
+uint64_t Delivery::DropFinished(std::vector<Op*>* ops) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ops->erase(std::remove_if(ops->begin(), ops->end(), [](Op* op) { return IsFinished(*op); }),
+             ops->end());
+  return arrivals_;
+}
+
+void Delivery::AwaitArrival(uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  awaited_ = true;
+  arrived_.wait_for(lock, timeout, [&] { return arrivals_ != seen; });
+  awaited_ = false;
 }
 
 void Delivery::KeepAlive(bool alive) {

@@ -8,6 +8,8 @@
 
 #include <napi.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <vector>
@@ -27,6 +29,14 @@ class Delivery final : public CompletionSink {
 
   void Complete(Op* const* ops, size_t count) override;
   void Deliver(Op* const* ops, size_t count) override;
+
+  // At process exit, while JS blocks the loop thread: drops the ops of
+  // `ops` that have finished and returns how many arrivals the sink has
+  // seen; AwaitArrival then blocks until one more arrives, or `timeout`
+  // (ops finished on the pool arrive only once the loop turns: hence the
+  // timeout).
+  uint64_t DropFinished(std::vector<Op*>* ops);
+  void AwaitArrival(uint64_t seen, std::chrono::milliseconds timeout);
 
   // While ops are in flight the loop stays alive for their completions.
   void KeepAlive(bool alive);
@@ -56,6 +66,9 @@ class Delivery final : public CompletionSink {
   std::mutex mutex_;
   std::vector<Op*> queued_;  // guarded by mutex_
   bool stopped_ = false;     // guarded by mutex_
+  uint64_t arrivals_ = 0;    // guarded by mutex_
+  bool awaited_ = false;     // guarded by mutex_: AwaitArrival is blocked
+  std::condition_variable arrived_;
 
   std::vector<Op*> draining_;    // loop thread
   std::vector<double> triples_;  // loop thread

@@ -82,6 +82,13 @@ class Engine {
   // A canceled op still completes through the sink, with -ECANCELED.
   virtual int Cancel(Op* op) = 0;
 
+  // At process exit, while JS blocks the loop thread waiting for ops (the
+  // loop will not turn again): does for the work in flight what the loop's
+  // callbacks would have done (hands held-back requests to the kernel,
+  // reaps, notices lost notifications), reporting finished ops through
+  // Complete. Never blocks for long.
+  virtual void Drive() {}
+
   // Env teardown: cancel what can be canceled (this env's ops only) and wait
   // for everything else, so that no buffer is touched after this returns.
   // Called once, on the loop thread; every op still reaches the sink.

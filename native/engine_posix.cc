@@ -8,6 +8,12 @@
 // Each op's aiocb is this engine's, held with the op while glibc has it,
 // and cancels name it: aio_cancel(fd, NULL) would reach every thread's
 // requests on the descriptor, since glibc's AIO is process-wide.
+//
+// A notification can be lost: glibc ignores a failed pthread_create for a
+// SIGEV_THREAD (RLIMIT_NPROC reached), and the chunk would never finish. So
+// while chunks are in flight a timer sweeps them: a chunk seen by an
+// earlier sweep whose requests are all done is finished by the sweep, and
+// the notification, should it still come, finds it taken.
 #include <aio.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <unordered_set>
@@ -118,6 +125,9 @@ int FromAioCancel(int rc) {
   return kAllDone;
 }
 
+// How often chunks in flight are checked for a lost notification.
+constexpr uint64_t kSweepMs = 100;
+
 size_t DetectChunkSize() {
   long limit = sysconf(_SC_AIO_LISTIO_MAX);
   if (limit > 0 && static_cast<size_t>(limit) < kDefaultChunkSize) {
@@ -129,7 +139,13 @@ size_t DetectChunkSize() {
 class PosixEngine final : public Engine {
  public:
   PosixEngine(uv_loop_t* loop, CompletionSink& sink)
-      : Engine(sink), pool_(loop, sink), chunk_size_(DetectChunkSize()) {}
+      : Engine(sink), loop_(loop), pool_(loop, sink), chunk_size_(DetectChunkSize()) {
+    uv_timer_init(loop_, &sweep_);
+    sweep_.data = this;
+    // The glue keeps the loop alive while ops are in flight; the timer
+    // alone must not.
+    uv_unref(reinterpret_cast<uv_handle_t*>(&sweep_));
+  }
 
   const char* Name() const override { return "posix"; }
   size_t ChunkSize() const override { return chunk_size_; }
@@ -152,6 +168,9 @@ class PosixEngine final : public Engine {
     for (size_t i = 0; i < listio.size(); i += chunk_size_) {
       size_t n = std::min(chunk_size_, listio.size() - i);
       SubmitChunk(listio.data() + i, n);
+    }
+    if (!listio.empty() && !uv_is_active(reinterpret_cast<uv_handle_t*>(&sweep_))) {
+      uv_timer_start(&sweep_, OnSweep, kSweepMs, kSweepMs);
     }
     if (!syncs.empty()) QueueSyncs(syncs.data(), syncs.size());
   }
@@ -205,16 +224,28 @@ class PosixEngine final : public Engine {
     return pool_.Cancel(op);
   }
 
+  void Drive() override { Sweep(false); }
+
   void Shutdown() override {
     {
       // This env's requests only, one by one; the rest are waited for.
       std::lock_guard<std::mutex> lock(mutex_);
       for (Op* op : live_) aio_cancel(op->fd, static_cast<struct aiocb*>(op->engine_data));
     }
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      idle_.wait(lock, [this] { return chunks_in_flight_ == 0; });
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (idle_.wait_for(lock, std::chrono::milliseconds(kSweepMs),
+                           [this] { return chunks_in_flight_ == 0; })) {
+          break;
+        }
+      }
+      Sweep(false);
     }
+    uv_close(reinterpret_cast<uv_handle_t*>(&sweep_), [](uv_handle_t* handle) {
+      static_cast<PosixEngine*>(handle->data)->sweep_closed_ = true;
+    });
+    while (!sweep_closed_) uv_run(loop_, UV_RUN_NOWAIT);
     pool_.Drain();  // the sync waiters (and closes) always run
   }
 
@@ -225,10 +256,20 @@ class PosixEngine final : public Engine {
   // (at once, from a new thread, when it could queue nothing: EAGAIN), so
   // the notification alone could free the chunk under the submitter, or
   // collect the ops before learning that they were never queued.
+  struct Chunk;
+  // What the notification carries. Whoever takes `chunk` first, the
+  // notification or a sweep, is the chunk's notifying party; the
+  // notification frees this (a lost one leaks it: a word per lost thread).
+  struct Notice {
+    std::atomic<Chunk*> chunk;
+  };
+
   struct Chunk {
     PosixEngine* engine;
     std::vector<Request> requests;
+    Notice* notice = nullptr;
     int submit_errno = 0;
+    bool swept = false;  // seen by a sweep; loop thread, under mutex_
     std::atomic<int> parties{2};
   };
 
@@ -255,17 +296,19 @@ class PosixEngine final : public Engine {
 
   void SubmitChunk(Op* const* ops, size_t count) {
     auto* chunk = new Chunk{this, RequestsFor(ops, count)};
+    chunk->notice = new Notice{chunk};
     std::vector<struct aiocb*> list(count);
     for (size_t i = 0; i < count; ++i) list[i] = &chunk->requests[i].cb;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++chunks_in_flight_;
+      chunks_.insert(chunk);
       Hold(chunk->requests);
     }
     struct sigevent done {};
     done.sigev_notify = SIGEV_THREAD;
     done.sigev_notify_function = OnChunkDone;
-    done.sigev_value.sival_ptr = chunk;
+    done.sigev_value.sival_ptr = chunk->notice;
     // On failure glibc still notifies once for the chunk (immediately when
     // nothing was queued), and the requests it could not queue carry their
     // error; so the notification is always the single place ops finish.
@@ -277,7 +320,43 @@ class PosixEngine final : public Engine {
   }
 
   static void OnChunkDone(union sigval value) {
-    ChunkDone(static_cast<Chunk*>(value.sival_ptr));
+    auto* notice = static_cast<Notice*>(value.sival_ptr);
+    Chunk* chunk = notice->chunk.exchange(nullptr);
+    // Taken by a sweep: the chunk, and maybe the engine, are gone.
+    if (chunk != nullptr) ChunkDone(chunk);
+    delete notice;
+  }
+
+  // Loop thread (the timer, Drive, Shutdown). A chunk whose requests are
+  // all done is finished here if its notification has not taken it yet;
+  // with `only_seen`, only a chunk an earlier sweep saw (the timer's: a
+  // notification has had its chance). The submitter's part is always
+  // done by then: lio_listio returned on this thread.
+  void Sweep(bool only_seen) {
+    std::vector<Chunk*> taken;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (Chunk* chunk : chunks_) {
+        bool seen = chunk->swept;
+        chunk->swept = true;
+        if (only_seen && !seen) continue;
+        bool running = std::any_of(chunk->requests.begin(), chunk->requests.end(),
+                                   [](Request& r) { return aio_error(&r.cb) == EINPROGRESS; });
+        if (running) continue;
+        Chunk* expected = chunk;
+        if (chunk->notice->chunk.compare_exchange_strong(expected, nullptr)) {
+          taken.push_back(chunk);
+        }
+      }
+    }
+    for (Chunk* chunk : taken) ChunkDone(chunk);
+  }
+
+  static void OnSweep(uv_timer_t* timer) {
+    auto* self = static_cast<PosixEngine*>(timer->data);
+    self->Sweep(true);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    if (self->chunks_.empty()) uv_timer_stop(timer);
   }
 
   // Once from each party; the second collects and delivers the ops.
@@ -293,6 +372,7 @@ class PosixEngine final : public Engine {
         ops.push_back(request.op);
       }
       self->Let(chunk->requests);
+      self->chunks_.erase(chunk);
     }
     delete chunk;
     self->sink_.Complete(ops.data(), ops.size());
@@ -331,11 +411,15 @@ class PosixEngine final : public Engine {
     delete syncs;
   }
 
+  uv_loop_t* loop_;
   PoolWork pool_;
   const size_t chunk_size_;
+  uv_timer_t sweep_;
+  bool sweep_closed_ = false;
   std::mutex mutex_;
   std::condition_variable idle_;
   size_t chunks_in_flight_ = 0;     // guarded by mutex_
+  std::unordered_set<Chunk*> chunks_;  // not yet finished; mutex_
   std::unordered_set<Op*> live_;    // ops whose request glibc holds; mutex_
 };
 

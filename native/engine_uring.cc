@@ -8,9 +8,12 @@
 // the ring's registered eventfd polls readable, and handed straight to JS
 // (CompletionSink::Deliver): no thread hop and no wake-up.
 //
-// The kernel is never asked for more completions than the CQ ring holds: ops
-// beyond that wait in a backlog and go in as completions free room, so the
-// CQ cannot overflow and nothing is dropped. Ops the kernel has no opcode for
+// Nothing caps the requests in the kernel at the CQ ring's size: reads of
+// pipes and sockets can pend forever, and a cap would let them shut out all
+// other IO. The ring needs IORING_FEAT_NODROP instead (as libuv's does): a
+// completion the CQ has no room for waits in the kernel until it is reaped.
+// Ops wait in a backlog only while the SQ is full or a kWriteFile chain has
+// no direct-descriptor slot. Ops the kernel has no opcode for
 // (per IORING_REGISTER_PROBE), and AIO.write's files that end without a sync
 // (see kFileSlots), run on libuv's pool instead.
 #include <fcntl.h>
@@ -96,6 +99,10 @@ class UringEngine final : public Engine {
 
   bool Start(std::string* why) {
     if (!RingSetup(&ring_, kRingEntries, why) || !RingProbe(ring_, supported_, why)) {
+      return false;
+    }
+    if ((ring_.features & IORING_FEAT_NODROP) == 0) {
+      *why = "no IORING_FEAT_NODROP (Linux 5.5)";
       return false;
     }
     // Direct descriptors need a sparse file table (Linux 5.19); without it
@@ -191,6 +198,16 @@ class UringEngine final : public Engine {
     return pool_.Cancel(op);
   }
 
+  void Drive() override {
+    // GETEVENTS runs the task work that posts completions (COOP_TASKRUN).
+    RingEnter(&ring_, 0);
+    std::vector<Op*> done;
+    Reap(&done);
+    RefillFromBacklog();
+    if (RingHasUnsubmitted(ring_)) RingEnter(&ring_, 0);
+    if (!done.empty()) sink_.Complete(done.data(), done.size());
+  }
+
   void Shutdown() override {
     shutting_down_ = true;
     // The backlog never reached the kernel: dropped, but for closes, which
@@ -261,12 +278,10 @@ class UringEngine final : public Engine {
     return sqe;
   }
 
-  // Prepares `op` if the ring has room for all of it (the kernel owes us
-  // at most one completion per CQ slot, and a chain's SQEs must go in
-  // together), else returns false and changes nothing.
+  // Prepares `op` if the SQ has room for all of it (a chain's SQEs must go
+  // in together), else returns false and changes nothing.
   bool TryPrepare(Op* op) {
     unsigned needed = SqesFor(*op);
-    if (owed_ + needed > ring_.cq_entries) return false;
     if (RingFreeSqes(ring_) < needed) {
       RingEnter(&ring_, 0);
       if (RingFreeSqes(ring_) < needed) return false;
@@ -541,7 +556,7 @@ class UringEngine final : public Engine {
 
   unsigned owed_ = 0;  // completions the kernel owes us (ops and cancels)
   std::unordered_set<Op*> in_kernel_;
-  std::deque<Op*> backlog_;  // submitted, waiting for CQ room
+  std::deque<Op*> backlog_;  // submitted, waiting for SQ room or a slot
   std::unordered_map<Op*, std::unique_ptr<struct statx>> statx_;
   std::unordered_map<Op*, FileChain> chains_;
   std::vector<unsigned> free_slots_;  // direct-descriptor slots not in use

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/uio.h>
 
 #if defined(AIO_HAVE_URING)
@@ -73,6 +74,9 @@ struct Op {
 
   // Outcome: bytes, a new fd, a size, or -errno.
   int64_t result = 0;
+  // `result` is final: set by whoever finished the op (a pool thread, or
+  // the sink), through MarkFinished, so another thread may read it.
+  bool finished = false;
 
   // The glue's: the batch this op belongs to, its place there, the control
   // block it runs for (if any) and the references that pin its buffers.
@@ -117,6 +121,8 @@ struct OpTraits {
   // entries submit nothing: their control blocks are done at once.)
   bool lio;
   int uring_opcode;  // IORING_OP_*, or -1
+  // It changes a file: process.exit() waits for it (see ChangesFiles).
+  bool lasting;
   // Runs it with ordinary blocking syscalls and stores its result: the
   // thread-pool engine, and the others' fallback.
   void (*blocking)(Op& op);
@@ -138,33 +144,34 @@ void WriteFileBlocking(Op& op);   // open, write, sync, close; see WriteFileFail
 
 using A = Arg;
 inline constexpr OpTraits kOpTraits[] = {
-    // kind, name, arguments, cancellable, lio, io_uring opcode, blocking
+    // kind, name, arguments, cancellable, lio, io_uring opcode, lasting,
+    // blocking
     {OpKind::kRead, "read", {A::kFd, A::kBuffer, A::kPosition}, true, true,
-     AIO_URING_OP(READ), ReadBlocking},
+     AIO_URING_OP(READ), false, ReadBlocking},
     {OpKind::kWrite, "write", {A::kFd, A::kBuffer, A::kPosition}, true, true,
-     AIO_URING_OP(WRITE), WriteBlocking},
-    {OpKind::kFsync, "fsync", {A::kFd}, true, false, AIO_URING_OP(FSYNC),
+     AIO_URING_OP(WRITE), true, WriteBlocking},
+    {OpKind::kFsync, "fsync", {A::kFd}, true, false, AIO_URING_OP(FSYNC), true,
      FsyncBlocking},
     {OpKind::kFdatasync, "fdatasync", {A::kFd}, true, false,
-     AIO_URING_OP(FSYNC), FdatasyncBlocking},
+     AIO_URING_OP(FSYNC), true, FdatasyncBlocking},
     {OpKind::kOpen, "open", {A::kPath, A::kFlags, A::kMode}, false, false,
-     AIO_URING_OP(OPENAT), OpenBlocking},
-    {OpKind::kClose, "close", {A::kFd}, false, false, AIO_URING_OP(CLOSE),
+     AIO_URING_OP(OPENAT), true, OpenBlocking},
+    {OpKind::kClose, "close", {A::kFd}, false, false, AIO_URING_OP(CLOSE), false,
      CloseBlocking},
     {OpKind::kFstatSize, "fstatSize", {A::kFd}, true, false,
-     AIO_URING_OP(STATX), FstatSizeBlocking},
+     AIO_URING_OP(STATX), false, FstatSizeBlocking},
     {OpKind::kReadv, "readv", {A::kFd, A::kBuffers, A::kPosition}, true, false,
-     AIO_URING_OP(READV), ReadvBlocking},
+     AIO_URING_OP(READV), false, ReadvBlocking},
     {OpKind::kWritev, "writev", {A::kFd, A::kBuffers, A::kPosition}, true,
-     false, AIO_URING_OP(WRITEV), WritevBlocking},
+     false, AIO_URING_OP(WRITEV), true, WritevBlocking},
     // No io_uring opcode here: these run on the pool on every engine.
-    {OpKind::kFtruncate, "ftruncate", {A::kFd, A::kLength}, true, false, -1,
+    {OpKind::kFtruncate, "ftruncate", {A::kFd, A::kLength}, true, false, -1, true,
      FtruncateBlocking},
-    {OpKind::kFstat, "fstat", {A::kFd, A::kStatOut}, true, false, -1,
+    {OpKind::kFstat, "fstat", {A::kFd, A::kStatOut}, true, false, -1, false,
      FstatBlocking},
     {OpKind::kWriteFile, "writeFile",
      {A::kPath, A::kFlags, A::kMode, A::kBuffer, A::kPosition, A::kSync},
-     false, false, AIO_URING_OP(OPENAT), WriteFileBlocking},
+     false, false, AIO_URING_OP(OPENAT), true, WriteFileBlocking},
 };
 
 // Every kind has its row, in OpKind's order.
@@ -181,6 +188,16 @@ inline const OpTraits& TraitsOf(OpKind kind) {
 }
 
 inline void RunBlocking(Op& op) { TraitsOf(op.kind).blocking(op); }
+
+inline void MarkFinished(Op& op) { __atomic_store_n(&op.finished, true, __ATOMIC_RELEASE); }
+inline bool IsFinished(const Op& op) { return __atomic_load_n(&op.finished, __ATOMIC_ACQUIRE); }
+
+// What process.exit() waits for: an op that writes, syncs or creates
+// (an open that may create its file; a close changes nothing).
+inline bool ChangesFiles(const Op& op) {
+  if (op.kind == OpKind::kOpen) return (op.flags & O_CREAT) != 0;
+  return TraitsOf(op.kind).lasting;
+}
 
 inline bool IsTransfer(OpKind kind) {
   return kind == OpKind::kRead || kind == OpKind::kWrite;

@@ -96,6 +96,7 @@ void PoolWork::QueueShared(Op* const* ops, size_t count) {
     size_t i;
     while ((i = work->next.fetch_add(1, std::memory_order_relaxed)) < work->ops.size()) {
       RunBlocking(*work->ops[i]);
+      MarkFinished(*work->ops[i]);
     }
   };
   for (size_t job = 0; job < pool_threads_; ++job) {
@@ -123,6 +124,8 @@ void PoolWork::FinishShared(Shared* shared) {
 void PoolWork::Work(uv_work_t* req) {
   auto* group = static_cast<Group*>(req->data);
   group->job(group->context, group->ops.data(), group->ops.size());
+  // Final now, though the sink hears of them only once the loop turns.
+  for (Op* op : group->ops) MarkFinished(*op);
   group->finished.store(true, std::memory_order_release);
 }
 
