@@ -4,7 +4,7 @@
 import { native, type NativeControlBlock } from './binding'
 import { toBytes } from './bytes'
 import {
-  invalidArgType, invalidArgValue, invalidState, outOfRange, validateInteger, validateObject, MAX_FD
+  invalidArgType, invalidArgValue, invalidState, outOfRange, validateInteger, validateObject, validateView, MAX_FD
 } from './errors'
 
 const { LIO_READ, LIO_WRITE, LIO_NOP, AIO_PRIO_DELTA_MAX } = native.constants
@@ -58,9 +58,7 @@ export class ControlBlock {
   get buffer (): ArrayBufferView | null { return this.#buffer }
   set buffer (value: ArrayBufferView | null) {
     this.#assertIdle()
-    if (value !== null && !ArrayBuffer.isView(value)) {
-      throw invalidArgType('cb.buffer', 'an instance of Buffer, TypedArray, or DataView', value)
-    }
+    if (value !== null) validateView(value, 'cb.buffer')
     this.#buffer = value
   }
 

@@ -102,6 +102,11 @@ export function outOfRange (name: string, range: string, value: unknown): RangeE
     'ERR_OUT_OF_RANGE')
 }
 
+/** fs.readFile's error for a file no Buffer can hold (`limit` in bytes). */
+export function fileTooLarge (size: number, limit: number, path: string): RangeError & { code: string, path: string } {
+  return Object.assign(withCode(new RangeError(`File size (${size}) is greater than ${limit} bytes`), 'ERR_FS_FILE_TOO_LARGE'), { path })
+}
+
 export function invalidState (message: string): Error & { code: string } {
   return withCode(new Error(`Invalid state: ${message}`), 'ERR_INVALID_STATE')
 }
@@ -119,6 +124,24 @@ export const MAX_FD = 2 ** 31 - 1
 
 export function validateFd (value: unknown, name = 'fd'): number {
   return validateInteger(value, name, 0, MAX_FD)
+}
+
+const VIEW = 'an instance of Buffer, TypedArray, or DataView'
+
+/**
+ * A view over fixed-length memory. A resizable ArrayBuffer (or growable
+ * SharedArrayBuffer) could change length while an op holds it in flight,
+ * so its views are refused.
+ */
+export function validateView (value: unknown, name: string, expected = VIEW): ArrayBufferView {
+  if (!ArrayBuffer.isView(value)) throw invalidArgType(name, expected, value)
+  const memory = value.buffer as { resizable?: boolean, growable?: boolean }
+  if (memory.resizable === true || memory.growable === true) {
+    throw withCode(new TypeError(`The ${subject(name)} must be ${expected} of fixed length: ` +
+      `a view of a ${memory.resizable === true ? 'resizable ArrayBuffer' : 'growable SharedArrayBuffer'} ` +
+      'could change length while the operation is in flight'), 'ERR_INVALID_ARG_TYPE')
+  }
+  return value
 }
 
 export function validateObject (value: unknown, name: string): Record<string, unknown> {

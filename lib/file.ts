@@ -7,7 +7,7 @@ import { native } from './binding'
 import { byteLength, skipBytes, toBytes } from './bytes'
 import { engine, OneOp, TickOp, type Batch } from './engine'
 import {
-  invalidArgType, invalidArgValue, outOfRange, systemError, validateInteger, validateObject
+  invalidArgType, invalidArgValue, outOfRange, systemError, validateInteger, validateObject, validateView
 } from './errors'
 import { parseFlags, parseMode, positionOf, validatePathArg } from './fs_args'
 import { toStats } from './stats'
@@ -65,12 +65,6 @@ function validateSignal (signal: unknown): AbortSignal | undefined {
   return signal as AbortSignal | undefined
 }
 
-function validateBuffer (value: unknown): ArrayBufferView {
-  if (!ArrayBuffer.isView(value)) {
-    throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', value)
-  }
-  return value
-}
 
 // A private copy of the list: the engine pins it while the op is in flight.
 function validateBuffers (value: unknown): Uint8Array[] {
@@ -78,7 +72,7 @@ function validateBuffers (value: unknown): Uint8Array[] {
   // Array.from visits holes (as undefined), where map would skip them.
   return Array.from(value as unknown[], (view) => {
     if (!ArrayBuffer.isView(view)) throw invalidArgType('buffers', 'an ArrayBufferView[]', value)
-    return toBytes(view)
+    return toBytes(validateView(view, 'buffers'))
   })
 }
 
@@ -218,10 +212,10 @@ export class AioFileHandle {
       const params = bufferOrParams === undefined || bufferOrParams === null
         ? {}
         : validateObject(bufferOrParams, 'options')
-      buffer = params.buffer === undefined ? Buffer.alloc(16384) : validateBuffer(params.buffer)
+      buffer = params.buffer === undefined ? Buffer.alloc(16384) : validateView(params.buffer, 'buffer')
       ;({ offset, length, position, signal } = params)
     }
-    const view = buffer as ArrayBufferView
+    const view = validateView(buffer, 'buffer')
     if (offset !== null && typeof offset === 'object') {
       ({ offset, length, position, signal } = offset as ReadOptions)
     }
@@ -256,10 +250,8 @@ export class AioFileHandle {
       return this.#transfer('write', bytes, positionOf(offsetOrOptions), undefined,
         (bytesWritten) => ({ bytesWritten, buffer }))
     }
-    if (!ArrayBuffer.isView(buffer)) {
-      throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer)
-    }
-    if (buffer.byteLength === 0) return Promise.resolve({ bytesWritten: 0, buffer })
+    const view = validateView(buffer, 'buffer', 'of type string or an instance of Buffer, TypedArray, or DataView')
+    if (view.byteLength === 0) return Promise.resolve({ bytesWritten: 0, buffer })
     let offset = offsetOrOptions
     let signal: unknown
     if (typeof offset === 'object') {
@@ -268,13 +260,13 @@ export class AioFileHandle {
     const start = offset === undefined || offset === null
       ? 0
       : validateInteger(offset, 'offset', 0, Number.MAX_SAFE_INTEGER)
-    const count = typeof length === 'number' ? length : buffer.byteLength - start
-    if (start > buffer.byteLength) throw outOfRange('offset', `<= ${buffer.byteLength}`, start)
-    if (count > buffer.byteLength - start) throw outOfRange('length', `<= ${buffer.byteLength - start}`, count)
+    const count = typeof length === 'number' ? length : view.byteLength - start
+    if (start > view.byteLength) throw outOfRange('offset', `<= ${view.byteLength}`, start)
+    if (count > view.byteLength - start) throw outOfRange('length', `<= ${view.byteLength - start}`, count)
     if (count < 0) throw outOfRange('length', '>= 0', count)
     validateInteger(count, 'length', 0, 2 ** 31 - 1)
     const abort = validateSignal(signal)
-    const bytes = toBytes(buffer).subarray(start, start + count)
+    const bytes = toBytes(view).subarray(start, start + count)
     return this.#transfer('write', bytes, positionOf(position), abort, (bytesWritten) => ({ bytesWritten, buffer }))
   }
 

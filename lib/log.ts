@@ -17,7 +17,8 @@ import { native } from './binding'
 import { skipBytes } from './bytes'
 import { Batch, engine } from './engine'
 import {
-  invalidArgType, invalidArgValue, invalidState, systemError, validateFd, validateInteger, validateObject, validatePath
+  invalidArgType, invalidArgValue, invalidState, systemError, validateFd, validateInteger, validateObject, validatePath,
+  validateView
 } from './errors'
 
 const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = fsConstants
@@ -107,7 +108,9 @@ interface InFlightBatch {
   rest: Buffer[]
   /** Its op's batch (one op) while the engine has it: flushSync cancels exactly that op. */
   op: Batch | undefined
-  /** flushSync canceled its op and wrote its bytes itself. */
+  /** That op's result, once JS has it (before the batch goes on). */
+  result: number | undefined
+  /** flushSync took its unwritten bytes and wrote them itself. */
   takenOver: boolean
 }
 
@@ -237,7 +240,8 @@ export class LogWriter extends EventEmitter {
     } else {
       this.#phase = 'opening'
       void this.#openFile(this.#path).then((result) => {
-        if (typeof result !== 'number') return this.#fail(result)
+        // Destroyed meanwhile: a failed open is nobody's error any more.
+        if (typeof result !== 'number') return this.#life === 'stopped' ? void this.#close() : this.#fail(result)
         this.#fd = result
         this.emit('ready')
         this.#idle()
@@ -261,7 +265,8 @@ export class LogWriter extends EventEmitter {
     if (typeof chunk === 'string') {
       units = chunk.length
     } else if (chunk instanceof Uint8Array) {
-      units = chunk.byteLength
+      // Written later, from a view (not a copy): its length must hold.
+      units = validateView(chunk, 'chunk').byteLength
     } else {
       throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk)
     }
@@ -302,7 +307,11 @@ export class LogWriter extends EventEmitter {
       settled = new Promise((resolve, reject) => this.#waiters.push({ target, resolve, reject }))
       this.#request()
     }
+    // Without a callback the promise is the only way to hear of a failure,
+    // and nobody may be listening: it must not be an unhandled rejection
+    // (sonic-boom's flush() never throws). Awaiting it still sees the error.
     if (callback !== undefined) settled.then(() => callback(), callback)
+    else settled.catch(() => {})
     return settled
   }
 
@@ -357,15 +366,13 @@ export class LogWriter extends EventEmitter {
   }
 
   // At exit the event loop is gone: what is pending is written with
-  // fs.writeSync. The batch in flight (at most one) was handed to the
-  // engine already, and at exit there is no waiting for its completion:
-  // if its op has not started yet (queued in the engine), it is canceled
-  // and its bytes are written here first (see #writeSync); if it is
-  // running, writing its bytes again could duplicate lines, so it is left
-  // to the engine's shutdown (which runs after the 'exit' event and waits
-  // for it), and its lines, which no resolved flush() acknowledged, may
-  // land after the ones written here. Every other line is on disk, in
-  // order, when the process is gone.
+  // fs.writeSync. The batch in flight (at most one) goes first: its op is
+  // canceled if the engine has not started it, else waited for (at most
+  // EXIT_WAIT_MS), and whatever it did not write (all of it after EAGAIN
+  // on a full pipe, the tail of a short write) is written here, before
+  // the rest (see #unwritten). Every line is on disk, in order, once, when
+  // the process is gone; only an op still running after the wait keeps its
+  // lines (writing them again could duplicate them).
   // A file still being opened is opened again synchronously in append mode
   // (an O_APPEND open racing the asynchronous one is harmless); with
   // `append: false` it cannot be (the asynchronous open could truncate what
@@ -374,11 +381,11 @@ export class LogWriter extends EventEmitter {
     if (this.#pending() === 0 && this.#batch === undefined) return
     try {
       if (this.#fd >= 0) {
-        this.#writeSync(this.#fd)
+        this.#writeSync(this.#fd, true)
       } else if (this.#append) {
         const path = this.#path!
         if (this.#mkdir) mkdirSync(dirname(path), { recursive: true })
-        this.#writeSync(openSync(path, 'a', this.#mode))
+        this.#writeSync(openSync(path, 'a', this.#mode), true)
       }
     } catch (error) {
       if (this.listenerCount('error') > 0) this.emit('error', error)
@@ -443,7 +450,7 @@ export class LogWriter extends EventEmitter {
     this.#lastStart = performance.now()
     const start = this.#submitted
     const views = this.#take()
-    const batch: InFlightBatch = { start, end: this.#submitted, rest: views, op: undefined, takenOver: false }
+    const batch: InFlightBatch = { start, end: this.#submitted, rest: views, op: undefined, result: undefined, takenOver: false }
     this.#batch = batch
     void this.#writeBatch(batch).then((error) => {
       this.#batch = undefined
@@ -472,19 +479,22 @@ export class LogWriter extends EventEmitter {
       } else {
         return undefined
       }
-      const done = e.submit(op)
+      batch.result = undefined
+      const done = e.submit(op, (_, result) => { batch.result = result })
       batch.op = op
       const result = (await done)[0]
       batch.op = undefined
-      // flushSync canceled this op and wrote the rest itself.
+      // flushSync took what this op did not write and wrote it itself.
       if (batch.takenOver) return undefined
       if (syncing) {
         // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
         return result === EINVAL ? undefined : this.#check(result, this.#sync!)
       }
       if (result === EAGAIN) {
-        // A non-blocking descriptor (a pipe) is full: try again shortly.
+        // A non-blocking descriptor (a pipe) is full: try again shortly
+        // (unless flushSync or the exit took the bytes meanwhile).
         await delay(BUSY_MS)
+        if (batch.takenOver) return undefined
         continue
       }
       const error = this.#check(result, 'write')
@@ -498,18 +508,17 @@ export class LogWriter extends EventEmitter {
     return result < 0 ? systemError(result, syscall, this.#path) : undefined
   }
 
-  #writeSync (fd: number): void {
+  #writeSync (fd: number, atExit = false): void {
     let views = this.#take()
     const end = this.#submitted
-    // The op of the batch in flight, if the engine has not started it, is
-    // canceled (that op, no other writer's), and the batch's bytes are
-    // written here first: in order, and once. One that has started, or
-    // finished, is left alone.
+    // What the batch in flight has not written is written here first: in
+    // order, and once.
     const batch = this.#batch
-    if (batch?.op !== undefined && engine().cancel(batch.op, 0) === AIO_CANCELED) {
-      views = batch.rest.concat(views)
-      batch.rest = []
-      batch.takenOver = true
+    const rest = batch === undefined || batch.takenOver ? undefined : this.#unwritten(batch, atExit)
+    if (rest !== undefined) {
+      views = rest.concat(views)
+      batch!.rest = []
+      batch!.takenOver = true
     }
     for (const view of views) {
       let done = 0
@@ -534,6 +543,22 @@ export class LogWriter extends EventEmitter {
     if (this.#pending() > 0) return this.#writeSync(fd)
     if (batch === undefined) this.#settle(end)
     else this.#syncedTo = end
+  }
+
+  // The bytes of the batch in flight that its op will not write, or
+  // undefined while the op runs (they are its). Between ops (an EAGAIN
+  // retry's wait), or once JS has the op's result, that is what is left; an
+  // op the engine has not started is canceled (that op, no other writer's).
+  // At exit a running op is waited for, then what it left is taken.
+  #unwritten (batch: InFlightBatch, atExit: boolean): Buffer[] | undefined {
+    if (batch.op === undefined) return batch.rest
+    let result = batch.result
+    if (result === undefined) {
+      if (engine().cancel(batch.op, 0) === AIO_CANCELED) return batch.rest
+      result = atExit ? engine().settleAtExit(batch.op, 0) : undefined
+    }
+    // A failure (EAGAIN among them) wrote nothing: writeSync tries again.
+    return result === undefined ? undefined : skipBytes(batch.rest, Math.max(0, result))
   }
 
   // Everything up to `done` is on disk: resolve the flushes it covers.

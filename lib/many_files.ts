@@ -7,8 +7,8 @@ import { constants as osConstants } from 'node:os'
 import { toBytes } from './bytes'
 import { Batch, engine } from './engine'
 import {
-  batchError, invalidArgType, invalidArgValue, systemError, validateInteger,
-  validateObject, validatePath, type SystemError
+  batchError, fileTooLarge, invalidArgType, invalidArgValue, systemError, validateInteger,
+  validateObject, validatePath, validateView
 } from './errors'
 
 export interface WriteFilesOptions {
@@ -36,7 +36,8 @@ const EOVERFLOW = -osConstants.errno.EOVERFLOW
 interface FileJob {
   path: string
   fd: number
-  error?: SystemError
+  /** fs-shaped: a SystemError, or ERR_FS_FILE_TOO_LARGE. */
+  error?: Error & { path?: string }
   done: number // bytes moved so far
 }
 
@@ -87,15 +88,25 @@ function hashTableObject<T> (): Record<string, T> {
   return object
 }
 
+// Any string is a path, '__proto__' too: that one is defined as an own
+// property, where assigning it would set the record's prototype.
+function setResult<T> (results: Record<string, T>, path: string, value: T): void {
+  if (path === '__proto__') {
+    Object.defineProperty(results, path, { value, writable: true, enumerable: true, configurable: true })
+  } else {
+    results[path] = value
+  }
+}
+
 // Resolves the record of results, or throws the one error / an AggregateError.
 function settle<T> (jobs: FileJob[], value: (job: FileJob) => T, verb: string): Record<string, T> {
   const results = hashTableObject<T | Error>()
-  const errors: SystemError[] = []
+  const errors: Error[] = []
   for (const job of jobs) {
     if (job.error === undefined) {
-      results[job.path] = value(job)
+      setResult(results, job.path, value(job))
     } else {
-      results[job.path] = job.error
+      setResult(results, job.path, job.error)
       errors.push(job.error)
     }
   }
@@ -122,8 +133,7 @@ export function writeFiles (files: unknown, options: unknown = {}): Promise<Reco
     validatePath(path, 'files')
     let bytes: Uint8Array
     if (typeof data === 'string') bytes = Buffer.from(data, 'utf8')
-    else if (ArrayBuffer.isView(data)) bytes = toBytes(data)
-    else throw invalidArgType(`files['${path}']`, 'of type string or an instance of Buffer, TypedArray, or DataView', data)
+    else bytes = toBytes(validateView(data, `files['${path}']`, 'of type string or an instance of Buffer, TypedArray, or DataView'))
     return { path, fd: -1, done: 0, data: bytes }
   })
   const append = flag === 'a' ? fsConstants.O_APPEND : 0
@@ -227,6 +237,8 @@ async function sizeAll (jobs: ReadJob[]): Promise<void> {
     if (sizes[i] > 0) {
       job.length = Math.max(0, sizes[i] - job.offset)
       job.sized = true
+      // More than a Buffer holds: that file fails, as with fs.readFile.
+      if (job.length > bufferConstants.MAX_LENGTH) job.error ??= fileTooLarge(sizes[i], bufferConstants.MAX_LENGTH, job.path)
     }
   })
   for (const job of jobs) {

@@ -339,3 +339,49 @@ t.test('weird values never crash', async (t) => {
   t.same(uncoded, [], 'every synchronous throw carries an ERR_* code, detached views included')
   t.equal(AIO.stats().inFlight, 0, 'nothing left in flight')
 })
+
+t.test('views whose length can change are refused, everywhere a buffer is taken', async (t) => {
+  const { open, LogWriter } = await import('../lib/index')
+  const dir = mkdtempSync(join(tmpdir(), 'posix-aio-resizable-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'file')
+  writeFileSync(path, Buffer.alloc(64, 1))
+  const fh = await open(path, 'r+')
+  t.teardown(() => fh.close())
+  const writer = new LogWriter({ dest: join(dir, 'log') })
+  t.teardown(() => writer.destroy())
+  const Resizable = ArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => ArrayBuffer
+  const Growable = SharedArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => SharedArrayBuffer
+  const views: Array<[string, ArrayBufferView]> = [
+    ['a Uint8Array of a resizable ArrayBuffer', new Uint8Array(new Resizable(64, { maxByteLength: 4096 }))],
+    ['a length-tracking Int32Array of one', new Int32Array(new Resizable(64, { maxByteLength: 4096 }), 4)],
+    ['a DataView of one', new DataView(new Resizable(64, { maxByteLength: 4096 }))],
+    ['a Buffer of a growable SharedArrayBuffer', Buffer.from(new Growable(64, { maxByteLength: 4096 }))]
+  ]
+  // Each as a synchronous throw or a rejection: either way, before any IO.
+  const refused = async (what: string, call: () => unknown): Promise<void> => {
+    let error: unknown
+    try {
+      await call()
+    } catch (caught) {
+      error = caught
+    }
+    t.match(error, { code: 'ERR_INVALID_ARG_TYPE', message: /fixed length.*could change length/ }, what)
+  }
+  for (const [name, view] of views) {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+    await refused(`fh.read(${name})`, () => fh.read(view, 0, 8, 0))
+    await refused(`fh.read({ buffer: ${name} })`, () => fh.read({ buffer: view }))
+    await refused(`fh.write(${name})`, () => fh.write(view))
+    await refused(`fh.readv([${name}])`, () => fh.readv([view], 0))
+    await refused(`fh.writev([${name}])`, () => fh.writev([view], 0))
+    await refused(`new ControlBlock({ buffer: ${name} })`, () => new ControlBlock({ fd: fh.fd, buffer: view }))
+    await refused(`AIO.write({ path: ${name} })`, () => AIO.write({ [join(dir, 'never')]: view }))
+    await refused(`LogWriter.write(${name})`, () => writer.write(bytes))
+  }
+  t.notOk(existsSync(join(dir, 'never')), 'nothing was written')
+  t.same(await fh.read(Buffer.alloc(64), 0, 64, 0).then((r) => r.buffer), Buffer.alloc(64, 1), 'the file is untouched')
+  // A SharedArrayBuffer of fixed length is ordinary memory.
+  const shared = Buffer.from(new SharedArrayBuffer(64))
+  t.equal((await fh.read(shared, 0, 64, 0)).bytesRead, 64)
+})

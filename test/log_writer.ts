@@ -600,3 +600,50 @@ t.test(`bad options throw at once (${backend})`, async (t) => {
   await closed(log)
   mkdirSync(join(dir, 'unused'))
 })
+
+t.test(`flush() without a callback: a failure is never an unhandled rejection (${backend})`, async (t) => {
+  const path = join(scratchDir(t), 'destroyed.log')
+  // In a child: an unhandled rejection would end it with exit code 1.
+  const run = spawnSync(process.execPath, [...process.execArgv, '-e', `
+    const { LogWriter } = require(${JSON.stringify(require.resolve('../lib/index'))})
+    const writer = new LogWriter({ dest: ${JSON.stringify(path)} })
+    writer.write('a line\\n')
+    writer.flush()
+    setTimeout(() => writer.destroy())
+    setTimeout(() => console.log('alive'), 200)`], { encoding: 'utf8', timeout: 60_000 })
+  t.equal(run.status, 0, String(run.stderr))
+  t.equal(run.stdout, 'alive\n')
+  // Awaited, the same promise still rejects.
+  const writer = make({ dest: path })
+  writer.write('a line\n')
+  const flushed = writer.flush()
+  const closed = once(writer, 'close')
+  writer.destroy()
+  await t.rejects(flushed, { code: 'ERR_STREAM_DESTROYED' })
+  await closed
+})
+
+t.test(`flushSync while a batch waits to retry a full pipe takes its bytes (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const fifo = join(dir, 'fifo')
+  const out = join(dir, 'out')
+  spawnSync('mkfifo', [fifo])
+  // A reader end held open (never read) lets the non-blocking writer open;
+  // `cat`, a moment later, is the one that drains the pipe.
+  const held = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
+  const fd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK)
+  const cat = spawn('sh', ['-c', `sleep 0.3; exec cat < '${fifo}' > '${out}'`], { stdio: 'ignore' })
+  const catDone = once(cat, 'exit')
+  const writer = make({ fd })
+  const LINES = 4000
+  for (let i = 0; i < LINES; i++) writer.write(logLine(i))
+  // The pipe holds 64 KiB: the batch wrote that much and now waits to retry.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  writer.flushSync() // blocks until cat has read enough
+  writer.write(logLine(LINES))
+  writer.end()
+  await once(writer, 'close')
+  await catDone
+  closeSync(held)
+  t.equal(readFileSync(out, 'utf8'), logLines(0, LINES + 1), 'every line once, in order')
+})

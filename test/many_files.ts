@@ -1,7 +1,8 @@
 // AIO.write / AIO.read of many files at once.
 import t from 'tap'
 import { constants as osConstants } from 'node:os'
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { constants as bufferConstants } from 'node:buffer'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
@@ -208,4 +209,44 @@ t.test(`a short write is finished or fails loudly (${backend})`, async (t) => {
     code: 'EFBIG', syscall: 'write', path, message: `EFBIG: file too large, write '${path}'`
   })
   t.equal(statSync(path).size, LIMIT, 'the bytes the limit allowed are on disk')
+})
+
+t.test(`object-prototype names are paths like any other (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  process.chdir(dir)
+  t.teardown(() => process.chdir(__dirname))
+  const names = ['__proto__', 'constructor', 'hasOwnProperty', 'toString']
+  // JSON.parse makes '__proto__' an own key, as a caller's record can have.
+  const files = JSON.parse(JSON.stringify(Object.fromEntries(names.map((name) => [name, `${name} data`])))) as Record<string, string>
+  t.same(Object.keys(files), names)
+  const written = await AIO.write(files)
+  t.same(Object.keys(written), names, 'every path has its result')
+  t.equal(Object.getPrototypeOf(written), Object.prototype, "the result's prototype is untouched")
+  for (const name of names) t.equal(Object.getOwnPropertyDescriptor(written, name)?.value, name.length + 5)
+  for (const request of [names, JSON.parse(JSON.stringify(Object.fromEntries(names.map((name) => [name, {}]))))]) {
+    const read = await AIO.read(request)
+    t.same(Object.keys(read), names)
+    t.equal(Object.getPrototypeOf(read), Object.prototype)
+    for (const name of names) t.equal(String(Object.getOwnPropertyDescriptor(read, name)?.value), `${name} data`)
+  }
+  const failed = await AIO.read(['__proto__', 'missing']).catch((error: NodeJS.ErrnoException & { results: object }) => error)
+  t.match(failed, { code: 'ENOENT', path: 'missing' })
+  t.equal(String(Object.getOwnPropertyDescriptor((failed as { results: object }).results, '__proto__')?.value), '__proto__ data')
+})
+
+t.test(`a file no Buffer can hold fails alone, as fs.readFile's (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const big = join(dir, 'sparse')
+  const small = join(dir, 'small')
+  // Sparse: a size past what a Buffer holds, and no disk space taken.
+  const size = 5 * 1024 ** 3
+  writeFileSync(big, '')
+  truncateSync(big, size)
+  writeFileSync(small, 'small')
+  const error = await AIO.read([big, small]).catch((e: RangeError & { code: string, path: string, results: Record<string, unknown> }) => e)
+  t.type(error, RangeError)
+  t.match(error, { code: 'ERR_FS_FILE_TOO_LARGE', path: big, message: `File size (${size}) is greater than ${bufferConstants.MAX_LENGTH} bytes` })
+  t.same((error as { results: Record<string, unknown> }).results[small], Buffer.from('small'), 'the other file is read')
+  // A range of it is an ordinary read.
+  t.same(await AIO.read({ [big]: { offset: size - 4, length: 4 } }), { [big]: Buffer.alloc(4) })
 })
