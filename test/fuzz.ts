@@ -101,26 +101,46 @@ const fdArb: fc.Arbitrary<V> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(999_999, 2 ** 31 - 1, 2 ** 31, -1, -0, 0.5).map(konst) },
   { weight: 1, arbitrary: junk })
 
-const VIEWS = ['Buffer', 'Uint8Array', 'Int16Array', 'Float64Array', 'DataView', 'detached'] as const
+// Paths that are names on Object.prototype: keys like any other.
+const PROTO_NAMES = ['__proto__', 'constructor', 'hasOwnProperty']
+
+// Every kind of view, over every kind of memory: shared, resizable and
+// growable (those are refused), and at an odd byte offset.
+const TYPED = {
+  Uint8Array, Uint8ClampedArray, Int8Array, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array
+} as const
+const VIEWS = ['Buffer', ...Object.keys(TYPED) as Array<keyof typeof TYPED>, 'DataView', 'detached',
+  'shared', 'resizable', 'growable', 'odd'] as const
+const Resizable = ArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => ArrayBuffer
+const Growable = SharedArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => SharedArrayBuffer
 
 // A view into the middle of a larger, guarded ArrayBuffer.
 function makeView (c: Ctx, kind: typeof VIEWS[number], count: number): ArrayBufferView {
-  const width = kind === 'Int16Array' ? 2 : kind === 'Float64Array' ? 8 : 1
+  const Typed = kind in TYPED ? TYPED[kind as keyof typeof TYPED] : undefined
+  const width = Typed?.BYTES_PER_ELEMENT ?? 1
   const length = count * width
-  const bytes = new Uint8Array(GUARD + length + GUARD).fill(GUARD_BYTE)
-  bytes.fill(0x20 + (count % 64), GUARD, GUARD + length)
+  // 'odd': a byte view starting one byte past the guard.
+  const start = kind === 'odd' ? GUARD + 1 : GUARD
+  const size = start + length + GUARD
+  const memory = kind === 'shared'
+    ? new SharedArrayBuffer(size)
+    : kind === 'resizable'
+      ? new Resizable(size, { maxByteLength: size * 2 })
+      : kind === 'growable' ? new Growable(size, { maxByteLength: size * 2 }) : new ArrayBuffer(size)
+  const bytes = new Uint8Array(memory).fill(GUARD_BYTE)
+  bytes.fill(0x20 + (count % 64), start, start + length)
   if (kind === 'detached') {
-    const view = new Uint8Array(bytes.buffer, GUARD, length)
-    structuredClone(bytes.buffer, { transfer: [bytes.buffer] })
+    const view = new Uint8Array(memory, start, length)
+    structuredClone(memory, { transfer: [memory as ArrayBuffer] })
     return view
   }
-  c.views.push({ bytes, start: GUARD, length })
+  c.views.push({ bytes, start, length })
+  if (Typed !== undefined) return new Typed(memory, start, count)
   switch (kind) {
-    case 'Buffer': return Buffer.from(bytes.buffer).subarray(GUARD, GUARD + length)
-    case 'Uint8Array': return bytes.subarray(GUARD, GUARD + length)
-    case 'Int16Array': return new Int16Array(bytes.buffer, GUARD, count)
-    case 'Float64Array': return new Float64Array(bytes.buffer, GUARD, count)
-    default: return new DataView(bytes.buffer, GUARD, length)
+    case 'Buffer': case 'shared': case 'growable': return Buffer.from(memory).subarray(start, start + length)
+    case 'odd': case 'resizable': return new Uint8Array(memory, start, length)
+    default: return new DataView(memory, start, length)
   }
 }
 
@@ -136,6 +156,7 @@ const pathArb: fc.Arbitrary<V> = fc.oneof(
   { weight: 1, arbitrary: fc.constant((c: Ctx) => join(c.dir, 'no', 'such', 'dir', 'f')) },
   { weight: 1, arbitrary: fc.constant((c: Ctx) => join(c.dir, 'nul\u0000byte')) },
   { weight: 1, arbitrary: fc.constant(() => '') },
+  { weight: 1, arbitrary: fc.constantFrom(...PROTO_NAMES).map(konst) },
   { weight: 1, arbitrary: notString })
 const handlePathArb: fc.Arbitrary<V> = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 1 }).map((i) => (c: Ctx) => c.handlePaths[i]) },
@@ -174,7 +195,7 @@ fc.Arbitrary<{ name: string, run: (c: Ctx) => unknown }> =>
 
 const setters = ['fd', 'buffer', 'nbytes', 'offset', 'reqprio', 'opcode'] as const
 const handleArb: fc.Arbitrary<V> = fc.nat(3).map((i) => (c: Ctx) => c.handles[i % Math.max(c.handles.length, 1)])
-const fileRecord = fc.dictionary(fc.integer({ min: 0, max: 3 }).map(String), fc.oneof(bufArb, fc.string().map(konst)), { maxKeys: 3 })
+const fileRecord = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 + PROTO_NAMES.length }), fc.oneof(bufArb, fc.string().map(konst))), { maxLength: 3 })
 
 // LogWriter: every option with values of every type, descriptors of its
 // own (writable, read-only) or not open, paths in the scratch directory.
@@ -305,8 +326,8 @@ const calls = fc.oneof(
       { weight: 1, arbitrary: junk })),
   // Many files at once.
   call('AIO.write(files, options)', (c, files, options) => AIO.write(files as never, options as never),
-    fc.oneof({ weight: 4, arbitrary: fileRecord.map((r) => (c: Ctx) => Object.fromEntries(Object.entries(r).map(([k, v]) =>
-      [Number(k) < 3 ? c.filePaths[Number(k)] : c.dir, v(c)]))) }, { weight: 1, arbitrary: junk }),
+    fc.oneof({ weight: 4, arbitrary: fileRecord.map((r) => (c: Ctx) => Object.fromEntries(r.map(([k, v]) =>
+      [k < 3 ? c.filePaths[k] : k === 3 ? c.dir : PROTO_NAMES[k - 4], v(c)]))) }, { weight: 1, arbitrary: junk }),
     fc.oneof(maybe(fc.record({
       flag: maybe(fc.oneof(fc.constantFrom('w', 'a').map(konst), junk)),
       mode: maybe(fc.oneof(fc.constantFrom(0o600, 0o644).map(konst), num)),
