@@ -62,7 +62,7 @@ const REPORT = /ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|Undefin
 const failing = []
 for (const engine of engines) {
   console.log(`\n# ===== asan, engine: ${engine} =====`)
-  const run = spawnSync(process.execPath, [tap, '--disable-coverage', '--timeout=300', ...process.argv.slice(2)], {
+  const run = spawnSync(process.execPath, [tap, '--disable-coverage', '--timeout=600', ...process.argv.slice(2)], {
     cwd: mirror, env: { ...env, AIO_BACKEND: engine }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024
   })
   process.stdout.write(run.stdout)
@@ -71,7 +71,11 @@ for (const engine of engines) {
   const summary = /# \{ total: (\d+), pass: (\d+)/.exec(run.stdout)
   console.log(`# asan ${engine}: ${summary ? `${summary[2]} of ${summary[1]} passed` : 'no summary'}; ` +
     `sanitizer reports: ${reported ? 'YES' : 'none'}`)
-  if (run.status !== 0 || reported) failing.push(engine)
+  if (run.status !== 0 || reported) {
+    // Named again at the end, where a truncated log still shows them.
+    const notOk = run.stdout.split('\n').filter((line) => /^\s*not ok /.test(line)).map((line) => line.trim())
+    failing.push(`${engine} (${run.signal ?? `exit ${run.status}`}${notOk.length ? `: ${notOk.slice(0, 8).join(' | ')}` : ''})`)
+  }
 }
 console.log(`\n# asan: engines run: ${engines.join(', ')}${failing.length ? `; failing: ${failing.join(', ')}` : '; no sanitizer reports, all passed'}`)
 process.exitCode = failing.length === 0 ? 0 : 1
