@@ -259,7 +259,7 @@ class Addon final : public Napi::Addon<Addon> {
     in_flight_.ForEachOp([&](Op& op) {
       if (ChangesFiles(op)) waiting.push_back(&op);
     });
-    AwaitOps(&waiting, ToIndex(info[0], "timeoutMs"));
+    AwaitOps(&waiting, ToIndex(info[0], "timeoutMs"), [this](Op* op) { return engine_->HasRun(*op); });
     return Napi::Number::New(info.Env(), static_cast<double>(waiting.size()));
   }
 
@@ -272,14 +272,15 @@ class Addon final : public Napi::Addon<Addon> {
     Op* op = in_flight_.Find(ToIndex(info[0], "token"), ToIndex(info[1], "index"));
     if (op == nullptr) return env.Undefined();
     std::vector<Op*> waiting{op};
-    AwaitOps(&waiting, ToIndex(info[2], "timeoutMs"));
+    AwaitOps(&waiting, ToIndex(info[2], "timeoutMs"), [](Op* op) { return IsFinished(*op); });
     if (!waiting.empty()) return env.Undefined();
     return Napi::Number::New(env, static_cast<double>(op->result));
   }
 
-  // Blocks until every op of `ops` has finished or `timeout_ms` has
-  // passed, driving the engine meanwhile; leaves the unfinished in `ops`.
-  void AwaitOps(std::vector<Op*>* ops, uint64_t timeout_ms) {
+  // Blocks until `done` holds for every op of `ops` or `timeout_ms` has
+  // passed, driving the engine meanwhile; leaves the others in `ops`.
+  template <typename Done>
+  void AwaitOps(std::vector<Op*>* ops, uint64_t timeout_ms, Done done) {
     using Clock = std::chrono::steady_clock;
     // Slices short enough that an engine that reaps only when driven
     // (io_uring) is driven often, and pool ops (which finish without
@@ -289,7 +290,8 @@ class Addon final : public Napi::Addon<Addon> {
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
       engine_->Drive();
-      uint64_t seen = delivery_->DropFinished(ops);
+      uint64_t seen = delivery_->Arrivals();
+      ops->erase(std::remove_if(ops->begin(), ops->end(), done), ops->end());
       auto now = Clock::now();
       if (ops->empty() || now >= deadline) return;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);

@@ -1,6 +1,5 @@
 #include "delivery.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace posix_aio {
@@ -56,10 +55,8 @@ void Delivery::Deliver(Op* const* ops, size_t count) {
   napi_close_handle_scope(env_, scope);
 }
 
-uint64_t Delivery::DropFinished(std::vector<Op*>* ops) {
+uint64_t Delivery::Arrivals() {
   std::lock_guard<std::mutex> lock(mutex_);
-  ops->erase(std::remove_if(ops->begin(), ops->end(), [](Op* op) { return IsFinished(*op); }),
-             ops->end());
   return arrivals_;
 }
 

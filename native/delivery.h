@@ -30,12 +30,11 @@ class Delivery final : public CompletionSink {
   void Complete(Op* const* ops, size_t count) override;
   void Deliver(Op* const* ops, size_t count) override;
 
-  // At process exit, while JS blocks the loop thread: drops the ops of
-  // `ops` that have finished and returns how many arrivals the sink has
-  // seen; AwaitArrival then blocks until one more arrives, or `timeout`
-  // (ops finished on the pool arrive only once the loop turns: hence the
+  // At process exit, while JS blocks the loop thread: how many ops have
+  // arrived so far, and a wait until one more arrives, or `timeout` (ops
+  // finished on the pool arrive only once the loop turns: hence the
   // timeout).
-  uint64_t DropFinished(std::vector<Op*>* ops);
+  uint64_t Arrivals();
   void AwaitArrival(uint64_t seen, std::chrono::milliseconds timeout);
 
   // While ops are in flight the loop stays alive for their completions.

@@ -89,6 +89,11 @@ class Engine {
   // Complete. Never blocks for long.
   virtual void Drive() {}
 
+  // At process exit: whether `op` has run, its effect made (a write is in
+  // the kernel's hands), though its result may not be final yet. Loop
+  // thread.
+  virtual bool HasRun(const Op& op) { return IsFinished(op); }
+
   // Env teardown: cancel what can be canceled (this env's ops only) and wait
   // for everything else, so that no buffer is touched after this returns.
   // Called once, on the loop thread; every op still reaches the sink.

@@ -226,6 +226,18 @@ class PosixEngine final : public Engine {
 
   void Drive() override { Sweep(false); }
 
+  // A request glibc holds has run once it is no longer in progress, though
+  // its chunk (and so its result) waits for the chunk's other requests.
+  bool HasRun(const Op& op) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (live_.count(const_cast<Op*>(&op)) != 0) {
+        return aio_error(static_cast<struct aiocb*>(op.engine_data)) != EINPROGRESS;
+      }
+    }
+    return IsFinished(op);
+  }
+
   void Shutdown() override {
     {
       // This env's requests only, one by one; the rest are waited for.
@@ -329,8 +341,12 @@ class PosixEngine final : public Engine {
 
   // Loop thread (the timer, Drive, Shutdown). A chunk whose requests are
   // all done is finished here if its notification has not taken it yet;
-  // with `only_seen`, only a chunk an earlier sweep saw (the timer's: a
-  // notification has had its chance). The submitter's part is always
+  // with `only_seen` (the timer), only a chunk in flight since an earlier
+  // sweep, so that short-lived chunks are left to their notifications.
+  // Taking one whose notification is on its way is harmless (it finds the
+  // chunk taken), and freeing its aiocbs is too: glibc sets a request's
+  // error and notifies under the lock aio_error takes, so once aio_error
+  // says done, glibc is done with the aiocb. The submitter's part is always
   // done by then: lio_listio returned on this thread.
   void Sweep(bool only_seen) {
     std::vector<Chunk*> taken;

@@ -449,6 +449,8 @@ class UringEngine final : public Engine {
       if (cqe.res == 0) op->result = S_ISREG(st.stx_mode) ? st.stx_size : 0;
       statx_.erase(found);
     }
+    // Final now, though a chunk reaches the sink only with its last op.
+    MarkFinished(*op);
     Finished(op, done);
   }
 

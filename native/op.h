@@ -193,9 +193,9 @@ inline void MarkFinished(Op& op) { __atomic_store_n(&op.finished, true, __ATOMIC
 inline bool IsFinished(const Op& op) { return __atomic_load_n(&op.finished, __ATOMIC_ACQUIRE); }
 
 // What process.exit() waits for: an op that writes, syncs or creates
-// (an open that may create its file; a close changes nothing).
+// (an open that may create or truncate its file; a close changes nothing).
 inline bool ChangesFiles(const Op& op) {
-  if (op.kind == OpKind::kOpen) return (op.flags & O_CREAT) != 0;
+  if (op.kind == OpKind::kOpen) return (op.flags & (O_CREAT | O_TRUNC)) != 0;
   return TraitsOf(op.kind).lasting;
 }
 

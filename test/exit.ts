@@ -111,6 +111,32 @@ t.test(`process.exit() does not wait for reads that cannot finish (${backend})`,
   t.ok(Date.now() - started < 8000, `exited after ${Date.now() - started} ms`)
 })
 
+t.test(`process.exit() waits for a write, not for a read batched with it (${backend})`, async (t) => {
+  if (backend === 'threadpool') {
+    t.skip('threadpool: a blocked read holds a libuv pool thread, which exit joins, as with fs')
+    return
+  }
+  const dir = scratchDir(t)
+  const fifo = join(dir, 'fifo')
+  const path = join(dir, 'file')
+  execFileSync('mkfifo', [fifo])
+  const started = Date.now()
+  // One lio_listio chunk: a read that never finishes and a write that does.
+  const run = script(`
+    const { openSync } = require('node:fs')
+    const { AIO, ControlBlock } = require(${lib})
+    const pipe = openSync(${JSON.stringify(fifo)}, 'r+')
+    const file = openSync(${JSON.stringify(path)}, 'w')
+    AIO.lioListio(AIO.LIO_NOWAIT, [
+      new ControlBlock({ fd: pipe, buffer: Buffer.alloc(16), opcode: AIO.LIO_READ }),
+      new ControlBlock({ fd: file, buffer: Buffer.alloc(4096, 7), opcode: AIO.LIO_WRITE })
+    ])
+    setTimeout(() => process.exit(0), 100)`)
+  t.equal(run.status, 0, String(run.stderr))
+  t.ok(Date.now() - started < 8000, `exited after ${Date.now() - started} ms`)
+  t.same(readFileSync(path), Buffer.alloc(4096, 7), 'the write is on disk')
+})
+
 t.test(`LogWriter: process.exit() on a full non-blocking pipe loses no line (${backend})`, async (t) => {
   // The child's stdout is a pipe its reader leaves full for a second, so
   // writes meet EAGAIN; the child exits while its writer waits to retry.
