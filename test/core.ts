@@ -128,7 +128,13 @@ t.test(`two LogWriters on one descriptor: flushSync() on one loses nothing of th
   const report = JSON.parse(run.stdout) as { backend: string, errors: string[], text: string }
   t.equal(report.backend, backend)
   t.same(report.errors, [], 'no error on either writer')
-  t.equal(report.text, 'line from A\nline from B\n', "A's line, written by its flushSync, then B's")
+  if (backend === 'io_uring') {
+    // The pool does not hold io_uring's writes: B's may run in the kernel
+    // while A's flushSync writes A's canceled line, in either order.
+    t.same(report.text.split('\n').sort(), ['', 'line from A', 'line from B'], 'both lines, once each')
+  } else {
+    t.equal(report.text, 'line from A\nline from B\n', "A's line, written by its flushSync, then B's")
+  }
 })
 
 t.test(`a worker terminated with reads on a FIFO the main thread reads too (${backend})`, async (t) => {
