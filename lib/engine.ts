@@ -15,11 +15,6 @@ export const BACKENDS = native.engines as readonly Backend[]
 const kinds = native.ops
 const { AIO_ALLDONE, AIO_CANCELED, ECANCELED } = native.constants
 
-// Description arrays are reused, grown ones too: the addon has taken all it
-// needs from one by the time submit returns, and allocating typed arrays
-// per batch cost more than the rest of describing a tick's reads.
-const spareSlots: Float64Array[] = []
-
 /**
  * How long process.exit() waits for what was submitted before it: writes,
  * syncs and creates finish, as with fs (whose pool runs what was queued);
@@ -27,6 +22,11 @@ const spareSlots: Float64Array[] = []
  * makes it wait this long.
  */
 export const EXIT_WAIT_MS = 10_000
+
+// Description arrays are reused, grown ones too: the addon has taken all it
+// needs from one by the time submit returns, and allocating typed arrays
+// per batch cost more than the rest of describing a tick's reads.
+const spareSlots: Float64Array[] = []
 const KEPT_SLOTS = 64 * 1024
 const RELEASED = new Float64Array(0)
 

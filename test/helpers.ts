@@ -1,6 +1,6 @@
 // Shared test helpers. Every test runs against whichever engine AIO_BACKEND
 // selects; scripts/test.js runs the suite once per engine.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -101,4 +101,27 @@ export async function terminateWorkers (t: Test, fixture: string, what: string):
   t.same(after, before, `/proc/self/fd: ${before.length} before ${WORKERS} workers, ${after.length} after` +
     (leaked.length > 0 ? ` (left open: ${leaked.slice(0, 3).join(', ')}${leaked.length > 3 ? ', …' : ''})` : ''))
   t.comment(`${WORKERS} workers terminated with ${what} in flight; fds before ${before.length}, after ${after.length}`)
+}
+
+/**
+ * Starts node with `args`; once the child has written 'ready' to stderr,
+ * waits a random moment (from `minMs`, up to 300 ms more) and kills it with
+ * SIGKILL. Resolves to what ended it and what it wrote.
+ */
+export async function killWhenReady (args: string[], env: NodeJS.ProcessEnv, minMs: number): Promise<{ ended: unknown, stdout: string, stderr: string }> {
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
+  const exited = new Promise((resolve) => proc.on('close', (code, signal) => resolve(signal ?? code)))
+  const ready = new Promise<void>((resolve) => {
+    proc.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s
+      if (stderr.includes('ready')) resolve()
+    })
+  })
+  await Promise.race([ready, exited])
+  await new Promise((resolve) => setTimeout(resolve, minMs + Math.random() * 300))
+  proc.kill('SIGKILL')
+  return { ended: await exited, stdout, stderr }
 }

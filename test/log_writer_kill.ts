@@ -2,10 +2,9 @@
 // and is killed at random moments; every line a resolved flush()
 // acknowledged must be in the file. (A file of its own: it takes a while.)
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { backend, logLine, logLines, scratchDir } from './helpers'
+import { backend, killWhenReady, logLine, logLines, scratchDir } from './helpers'
 
 const child = join(__dirname, 'fixtures', 'log_child.ts')
 
@@ -14,21 +13,9 @@ t.test(`lines a resolved flush() acknowledged survive SIGKILL (${backend})`, asy
   const TRIALS = 20
   for (let trial = 0; trial < TRIALS; trial++) {
     const path = join(dir, `kill-${trial}.log`)
-    const proc = spawn(process.execPath, [...process.execArgv, child], {
-      env: { ...process.env, LOG_CHILD: JSON.stringify({ mode: 'kill', dest: path }) }, stdio: ['ignore', 'ignore', 'pipe']
-    })
-    let reports = ''
-    const exited = new Promise((resolve) => proc.on('close', (code, signal) => resolve(signal ?? code)))
-    const ready = new Promise<void>((resolve) => {
-      proc.stderr.setEncoding('utf8').on('data', (s: string) => {
-        reports += s
-        if (reports.includes('ready')) resolve()
-      })
-    })
-    await Promise.race([ready, exited])
-    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 300))
-    proc.kill('SIGKILL')
-    t.equal(await exited, 'SIGKILL', reports)
+    const env = { ...process.env, LOG_CHILD: JSON.stringify({ mode: 'kill', dest: path }) }
+    const { ended, stderr } = await killWhenReady([...process.execArgv, child], env, 20)
+    t.equal(ended, 'SIGKILL', stderr)
     const acks = readFileSync(`${path}.acks`, 'utf8')
     const acked = Math.max(0, ...[...acks.matchAll(/acked (\d+)/g)].map((m) => Number(m[1])))
     const text = readFileSync(path, 'utf8')

@@ -4,10 +4,9 @@
 // reported call must hold its full contents. (A file of its own: it takes
 // a while.)
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { backend, scratchDir } from './helpers'
+import { backend, killWhenReady, scratchDir } from './helpers'
 
 const FILES = 8
 const SIZE = 64 * 1024
@@ -35,21 +34,8 @@ t.test(`files of a resolved AIO.write with sync survive SIGKILL (${backend})`, a
     const dir = scratchDir(t)
     // The compiled package: a child that starts in a moment, not through
     // the test runner's TypeScript loader.
-    const proc = spawn(process.execPath, ['-e', child, dir], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let reports = ''
-    let errors = ''
-    proc.stdout.setEncoding('utf8').on('data', (s: string) => { reports += s })
-    const exited = new Promise((resolve) => proc.on('close', (code, signal) => resolve(signal ?? code)))
-    const ready = new Promise<void>((resolve) => {
-      proc.stderr.setEncoding('utf8').on('data', (s: string) => {
-        errors += s
-        if (errors.includes('ready')) resolve()
-      })
-    })
-    await Promise.race([ready, exited])
-    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 300))
-    proc.kill('SIGKILL')
-    t.equal(await exited, 'SIGKILL', errors)
+    const { ended, stdout: reports, stderr } = await killWhenReady(['-e', child, dir], process.env, 50)
+    t.equal(ended, 'SIGKILL', stderr)
     const done = [...reports.matchAll(/done (\d+)/g)].map((m) => Number(m[1]))
     let intact = 0
     for (const i of done) {
