@@ -35,7 +35,8 @@
       },
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/engine_posix.cc", "native/engine_uring.cc", "native/uring_ring.cc"],
+          "sources": ["native/engine_posix.cc", "native/engine_uring.cc", "native/uring_ring.cc",
+                      "native/uring_chain.cc"],
           "defines": ["AIO_HAVE_POSIX_AIO", "AIO_HAVE_URING"],
           "libraries": ["-lrt"]
         }],

@@ -1,4 +1,5 @@
-// The io_uring engine (Linux): its policy. The ring itself is uring_ring.cc.
+// The io_uring engine (Linux): its policy. The ring itself is uring_ring.cc,
+// AIO.write's linked chains of SQEs uring_chain.cc.
 //
 // One ring per env, created and used only on the env's loop thread (which is
 // what IORING_SETUP_SINGLE_ISSUER asks for). Submitted ops become SQEs at
@@ -15,7 +16,7 @@
 // Ops wait in a backlog only while the SQ is full or a kWriteFile chain has
 // no direct-descriptor slot. Ops the kernel has no opcode for
 // (per IORING_REGISTER_PROBE), and AIO.write's files that end without a sync
-// (see kFileSlots), run on libuv's pool instead.
+// (see Maps), run on libuv's pool instead.
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -32,6 +33,7 @@
 
 #include "engine.h"
 #include "pool_work.h"
+#include "uring_chain.h"
 #include "uring_ring.h"
 
 namespace posix_aio {
@@ -43,9 +45,6 @@ constexpr unsigned kRingEntries = 1024;
 // (see OnPoll). A device that finishes a whole queue of requests at once
 // (virtio does) otherwise idles until JS has answered every one of them.
 constexpr unsigned kDeliverySlice = 4;
-// Linux moves at most this much in one read or write (MAX_RW_COUNT); a
-// longer op is a short transfer, which the high-level calls finish.
-constexpr size_t kMaxTransfer = 0x7ffff000;
 
 // A cancel request's user_data points at one of these, tagged in bit 0 (ops
 // are pointer-aligned, so their bit 0 is always clear).
@@ -54,38 +53,12 @@ struct CancelRequest {
   bool done = false;
 };
 constexpr uint64_t kCancelTag = 1;
-// An op's user_data is its address; bits 1-2 say which SQE of a kWriteFile
-// chain a completion is for (ops are at least 8-aligned).
-constexpr uint64_t kStepShift = 1;
-constexpr uint64_t kStepMask = 3ull << kStepShift;
-
-// Direct descriptors (a registered, sparse file table) for kWriteFile chains:
-// open, write, sync and close linked in one submission, never touching the
-// process's fd table.
-//
-// Chains pay where a file ends in a sync: io-wq runs more of them at once
-// than the pool has threads. Without a sync a file is a create and a
-// page-cache copy, all CPU, and the pool's plain syscalls were faster than
-// chains, in C as well as from here: io-wq spends more per request and the
-// loop is woken per completion. So those run on the pool.
-constexpr unsigned kFileSlots = 1024;
-
-// A kWriteFile chain in the kernel: its slot and each step's result.
-struct FileChain {
-  unsigned slot;
-  unsigned remaining;  // completions still to come
-  int results[4] = {0, 0, 0, 0};
-};
 
 // The ops of one submitted chunk, delivered together when the last is done.
 struct Chunk {
   size_t remaining;
   std::vector<Op*> done;
 };
-
-uint64_t OffsetOf(const Op& op) {
-  return op.position < 0 ? static_cast<uint64_t>(-1) : static_cast<uint64_t>(op.position);
-}
 
 class UringEngine final : public Engine {
  public:
@@ -105,15 +78,9 @@ class UringEngine final : public Engine {
       *why = "no IORING_FEAT_NODROP (Linux 5.5)";
       return false;
     }
-    // Direct descriptors need a sparse file table (Linux 5.19); without it
-    // kWriteFile runs on the pool instead.
-    io_uring_rsrc_register files{};
-    files.nr = kFileSlots;
-    files.flags = IORING_RSRC_REGISTER_SPARSE;
-    if (RingRegister(ring_, IORING_REGISTER_FILES2, &files, sizeof(files)) == 0) {
-      for (unsigned slot = kFileSlots; slot > 0; --slot) free_slots_.push_back(slot - 1);
-      chains_possible_ = true;
-    }
+    // Chains need a sparse file table (Linux 5.19); without it kWriteFile
+    // runs on the pool instead.
+    chains_.Start(ring_, supported_);
 
     // Completions are watched through a registered eventfd, which the
     // kernel signals as it posts them.
@@ -250,10 +217,13 @@ class UringEngine final : public Engine {
   bool Maps(const Op& op) const {
     int opcode = TraitsOf(op.kind).uring_opcode;
     if (opcode < 0 || !supported_[opcode]) return false;
-    if (op.kind == OpKind::kWriteFile) {
-      return chains_possible_ && op.sync != 0 && supported_[IORING_OP_WRITE] &&
-             supported_[IORING_OP_FSYNC] && supported_[IORING_OP_CLOSE];
-    }
+    // kWriteFile chains pay where a file ends in a sync: io-wq runs more of
+    // them at once than the pool has threads. Without a sync a file is a
+    // create and a page-cache copy, all CPU, and the pool's plain syscalls
+    // were faster than chains, in C as well as from here: io-wq spends more
+    // per request and the loop is woken per completion. So those run on the
+    // pool.
+    if (op.kind == OpKind::kWriteFile) return chains_.Usable() && op.sync != 0;
     // "The current position" needs IORING_FEAT_RW_CUR_POS.
     bool vector = op.kind == OpKind::kReadv || op.kind == OpKind::kWritev;
     if ((IsTransfer(op.kind) || vector) && op.position < 0) {
@@ -264,8 +234,7 @@ class UringEngine final : public Engine {
 
   // SQEs (and so CQEs) an op takes: a kWriteFile is a linked chain.
   static unsigned SqesFor(const Op& op) {
-    if (op.kind != OpKind::kWriteFile) return 1;
-    return op.sync != 0 ? 4 : 3;
+    return op.kind == OpKind::kWriteFile ? FileChains::SqesFor(op) : 1;
   }
 
   // A free SQE; a full SQ is handed to the kernel first, never dropped.
@@ -286,12 +255,13 @@ class UringEngine final : public Engine {
       RingEnter(&ring_, 0);
       if (RingFreeSqes(ring_) < needed) return false;
     }
-    if (op->kind == OpKind::kWriteFile) {
-      if (free_slots_.empty()) return false;
-      PrepareChain(*op);
-    } else {
+    if (op->kind != OpKind::kWriteFile) {
       Prepare(NextSqe(), *op);
+      return true;
     }
+    if (!chains_.Prepare(*op, &ring_)) return false;  // no slot free
+    owed_ += needed;
+    in_kernel_.insert(op);
     return true;
   }
 
@@ -303,14 +273,14 @@ class UringEngine final : public Engine {
       case OpKind::kWrite:
         sqe->addr = reinterpret_cast<uint64_t>(op.data);
         sqe->len = static_cast<uint32_t>(std::min(op.length, kMaxTransfer));
-        sqe->off = OffsetOf(op);
+        sqe->off = SqeOffset(op.position);
         break;
       case OpKind::kReadv:
       case OpKind::kWritev:
         // The iovec array lives in the op, which outlives the request.
         sqe->addr = reinterpret_cast<uint64_t>(op.iov.data());
         sqe->len = static_cast<uint32_t>(op.iov.size());
-        sqe->off = OffsetOf(op);
+        sqe->off = SqeOffset(op.position);
         break;
       case OpKind::kFdatasync:
         sqe->fsync_flags = IORING_FSYNC_DATASYNC;
@@ -336,70 +306,6 @@ class UringEngine final : public Engine {
     sqe->user_data = reinterpret_cast<uint64_t>(&op);
     ++owed_;
     in_kernel_.insert(&op);
-  }
-
-  // kWriteFile as linked SQEs on a direct descriptor: OPENAT into the slot,
-  // then WRITE, [FSYNC], CLOSE. A failed open cancels the rest; after that
-  // the links are hard, so a failed or short write still syncs and closes.
-  void PrepareChain(Op& op) {
-    auto& chain = chains_[&op];
-    chain.slot = free_slots_.back();
-    free_slots_.pop_back();
-    chain.remaining = SqesFor(op);
-    uint64_t self = reinterpret_cast<uint64_t>(&op);
-    auto step = [&](WriteFileStep which, uint8_t opcode, uint8_t link) {
-      io_uring_sqe* sqe = NextSqe();
-      sqe->opcode = opcode;
-      sqe->flags = link;
-      sqe->user_data = self | (static_cast<uint64_t>(which) << kStepShift);
-      ++owed_;
-      return sqe;
-    };
-    io_uring_sqe* open = step(WriteFileStep::kOpen, IORING_OP_OPENAT, IOSQE_IO_LINK);
-    open->fd = AT_FDCWD;
-    open->addr = reinterpret_cast<uint64_t>(op.path.c_str());
-    open->len = static_cast<uint32_t>(op.mode);
-    open->open_flags = static_cast<uint32_t>(op.flags);
-    open->file_index = chain.slot + 1;
-    io_uring_sqe* write = step(WriteFileStep::kWrite, IORING_OP_WRITE,
-                               IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK);
-    write->fd = static_cast<int>(chain.slot);
-    write->addr = reinterpret_cast<uint64_t>(op.data);
-    write->len = static_cast<uint32_t>(std::min(op.length, kMaxTransfer));
-    write->off = OffsetOf(op);
-    if (op.sync != 0) {
-      io_uring_sqe* sync = step(WriteFileStep::kSync, IORING_OP_FSYNC,
-                                IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK);
-      sync->fd = static_cast<int>(chain.slot);
-      if (op.sync == 1) sync->fsync_flags = IORING_FSYNC_DATASYNC;
-    }
-    io_uring_sqe* close = step(WriteFileStep::kClose, IORING_OP_CLOSE, 0);
-    close->file_index = chain.slot + 1;
-    in_kernel_.insert(&op);
-  }
-
-  // One completion of a chain; true when it was the last, with op.result
-  // set: the bytes written, or the first step that failed.
-  bool ChainStepDone(Op& op, unsigned which, int res) {
-    auto found = chains_.find(&op);
-    FileChain& chain = found->second;
-    chain.results[which] = res;
-    if (--chain.remaining > 0) return false;
-    const int* r = chain.results;
-    if (r[0] < 0) {
-      op.result = WriteFileFailure(WriteFileStep::kOpen, r[0]);
-    } else if (r[1] < 0) {
-      op.result = WriteFileFailure(WriteFileStep::kWrite, r[1]);
-    } else if (op.sync != 0 && r[2] < 0) {
-      op.result = WriteFileFailure(WriteFileStep::kSync, r[2]);
-    } else if (r[3] < 0) {
-      op.result = WriteFileFailure(WriteFileStep::kClose, r[3]);
-    } else {
-      op.result = r[1];  // possibly short: the caller finishes it
-    }
-    free_slots_.push_back(chain.slot);
-    chains_.erase(found);
-    return true;
   }
 
   // Into the ring if there is room, else the backlog (kept in order).
@@ -436,9 +342,8 @@ class UringEngine final : public Engine {
       request->done = true;
       return;
     }
-    Op* op = reinterpret_cast<Op*>(cqe.user_data & ~kStepMask);
-    if (op->kind == OpKind::kWriteFile &&
-        !ChainStepDone(*op, (cqe.user_data & kStepMask) >> kStepShift, cqe.res)) {
+    Op* op = FileChains::OpOf(cqe.user_data);
+    if (op->kind == OpKind::kWriteFile && !chains_.StepDone(*op, cqe.user_data, cqe.res)) {
       return;
     }
     in_kernel_.erase(op);
@@ -560,9 +465,7 @@ class UringEngine final : public Engine {
   std::unordered_set<Op*> in_kernel_;
   std::deque<Op*> backlog_;  // submitted, waiting for SQ room or a slot
   std::unordered_map<Op*, std::unique_ptr<struct statx>> statx_;
-  std::unordered_map<Op*, FileChain> chains_;
-  std::vector<unsigned> free_slots_;  // direct-descriptor slots not in use
-  bool chains_possible_ = false;
+  FileChains chains_;
   bool shutting_down_ = false;
 
   uv_prepare_t prepare_;

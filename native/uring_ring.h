@@ -7,6 +7,7 @@
 #include <linux/io_uring.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace posix_aio {
@@ -36,6 +37,16 @@ struct Ring {
   unsigned cq_mask = 0;
   unsigned cq_entries = 0;
 };
+
+// Linux moves at most this much in one read or write (MAX_RW_COUNT); a
+// longer op is a short transfer, which the high-level calls finish.
+constexpr size_t kMaxTransfer = 0x7ffff000;
+
+// An SQE's offset for a file position; -1, the current position, stays -1
+// (IORING_FEAT_RW_CUR_POS).
+inline uint64_t SqeOffset(int64_t position) {
+  return position < 0 ? static_cast<uint64_t>(-1) : static_cast<uint64_t>(position);
+}
 
 // Creates and maps a ring of `entries` with the best setup flags this
 // kernel takes; false, with the reason, when it refuses (EPERM in
