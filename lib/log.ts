@@ -8,54 +8,25 @@
 // because ops inside one io_uring submission are not ordered. While a batch
 // is in flight the next one accumulates, and it starts as soon as the first
 // is done: the more lines arrive, the more each sync covers.
+// This file holds the class and its asynchronous state machine; options are
+// parsed in log_options.ts, flushSync() and the exit flush write through
+// log_sync.ts.
 import { EventEmitter } from 'node:events'
-import { constants as fsConstants, fdatasyncSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
 import { native } from './binding'
 import { skipBytes } from './bytes'
 import { Batch, engine } from './engine'
-import {
-  invalidArgType, invalidArgValue, invalidState, systemError, validateFd, validateInteger, validateObject, validatePath,
-  validateView
-} from './errors'
+import { invalidArgType, invalidState, systemError, validatePath, validateView } from './errors'
+import { parseLogWriterOptions, type LogWriterConfig, type LogWriterOptions } from './log_options'
+import { BUSY_MS, flushAtExit, forgetAtExit, kExit, openAtExit, unwrittenOf, writeAllSync } from './log_sync'
 
-const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = fsConstants
-const { AIO_CANCELED, IOV_MAX } = native.constants
+export type { Durability, LogWriterOptions } from './log_options'
+
+const { IOV_MAX } = native.constants
 const EAGAIN = -osConstants.errno.EAGAIN
 const EINVAL = -osConstants.errno.EINVAL
-
-export type Durability = 'none' | 'data' | 'full'
-
-export interface LogWriterOptions {
-  /** A path (opened asynchronously, 'ready' follows) or a file descriptor. */
-  dest?: string | number
-  /** sonic-boom's name for `dest`. */
-  fd?: string | number
-  /** Append (default) or truncate a file opened by path. */
-  append?: boolean
-  /** Create the file's parent directories. */
-  mkdir?: boolean
-  /** Mode of a file created by the open (before the umask); default 0o666. */
-  mode?: number
-  /** What a resolved flush() guarantees: written ('none'), fdatasync'ed ('data') or fsync'ed ('full'). */
-  durability?: Durability
-  /** sonic-boom's option: `true` is durability 'full' (sonic-boom fsyncs after each write). */
-  fsync?: boolean
-  /** write() returns false while this much is buffered or in flight; default 16 MiB. */
-  maxBufferedBytes?: number
-  /** At most one batch every this many ms; default: as soon as the event loop is free. */
-  flushInterval?: number
-  /** sonic-boom: bytes to accumulate before a batch starts (flush(), end() and exit write the rest). */
-  minLength?: number
-  /** sonic-boom: a write that would take the buffered bytes past this is dropped ('drop' event); 0 = no limit. */
-  maxLength?: number
-  /** sonic-boom: flush whatever is pending (below minLength too) every this many ms. */
-  periodicFlush?: number
-  /** sonic-boom's synchronous mode: not supported (false is accepted). */
-  sync?: boolean
-}
 
 type Callback = (error?: Error | null) => void
 
@@ -68,28 +39,13 @@ interface Waiter {
 
 // The growing string is made a Buffer at this many characters (see #cut).
 const PIECE = 64 * 1024
-const MiB = 1024 * 1024
-const TIMEOUT_MAX = 2 ** 31 - 1
-// Retry delay for a non-blocking descriptor that is full (a pipe): EAGAIN.
-const BUSY_MS = 10
-const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
 function delay (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-/** Rethrows `error` unless it has this code. */
-function unless (error: unknown, code: string): void {
-  if ((error as NodeJS.ErrnoException).code !== code) throw error
-}
-
 function codeError (message: string, code: string): Error & { code: string } {
   return Object.assign(new Error(message), { code })
-}
-
-function validateBoolean (value: unknown, name: string): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
-  return value
 }
 
 function validateCallback (cb: unknown): Callback | undefined {
@@ -114,17 +70,6 @@ interface InFlightBatch {
   takenOver: boolean
 }
 
-// Writers with an open destination; each flushes what it has not yet
-// handed to the engine when the process exits. A writer leaves the set when
-// it closes, so an ended writer can be collected.
-const open = new Set<LogWriter>()
-let exitHooked = false
-const kExit = Symbol('posix-aio.logWriter.exit')
-
-function onExit (): void {
-  for (const writer of open) writer[kExit]()
-}
-
 /**
  * Batched, durable log writing for pino and others: `pino(new LogWriter({ dest }))`.
  * Events: 'ready', 'drain', 'drop', 'error', 'finish', 'close'.
@@ -134,16 +79,8 @@ export class LogWriter extends EventEmitter {
   writable = true
 
   #path: string | undefined
-  #fd = -1
-  readonly #flags: number
-  readonly #mode: number
-  readonly #mkdir: boolean
-  readonly #append: boolean
-  readonly #sync: 'fsync' | 'fdatasync' | undefined
-  readonly #maxBuffered: number
-  readonly #flushInterval: number
-  readonly #minLength: number
-  readonly #maxLength: number
+  #fd: number
+  readonly #config: LogWriterConfig
   #periodic: NodeJS.Timeout | undefined
 
   /** Whether lines are taken: until end(), or until destroy() or a failure ('stopped'). */
@@ -183,57 +120,14 @@ export class LogWriter extends EventEmitter {
 
   constructor (options: LogWriterOptions) {
     super()
-    const opts = validateObject(options, 'options')
-    const { dest, fd } = opts
-    if (dest !== undefined && fd !== undefined && dest !== fd) {
-      throw invalidArgValue('options.fd', fd, 'and options.dest name different destinations')
-    }
-    const where = dest ?? fd
-    if (typeof where === 'string') {
-      this.#path = validatePath(where, dest === undefined ? 'options.fd' : 'options.dest')
-    } else if (typeof where === 'number') {
-      this.#fd = validateFd(where, dest === undefined ? 'options.fd' : 'options.dest')
-    } else {
-      throw invalidArgType('options.dest', 'of type string or number', where)
-    }
-    this.#append = validateBoolean(opts.append, 'options.append') ?? true
-    this.#mkdir = validateBoolean(opts.mkdir, 'options.mkdir') ?? false
-    this.#flags = O_CREAT | O_WRONLY | (this.#append ? O_APPEND : O_TRUNC)
-    this.#mode = opts.mode === undefined ? 0o666 : validateInteger(opts.mode, 'options.mode', 0, 0o7777)
-    const fsync = validateBoolean(opts.fsync, 'options.fsync')
-    let durability = opts.durability
-    if (durability !== undefined && durability !== 'none' && durability !== 'data' && durability !== 'full') {
-      throw invalidArgValue('options.durability', durability, "must be one of 'none', 'data', 'full'")
-    }
-    if (fsync === true) {
-      if (durability !== undefined && durability !== 'full') {
-        throw invalidArgValue('options.fsync', true, `means durability 'full', not '${durability}'`)
-      }
-      durability = 'full'
-    }
-    this.#sync = durability === 'data' ? 'fdatasync' : durability === 'full' ? 'fsync' : undefined
-    if (validateBoolean(opts.sync, 'options.sync') === true) {
-      throw invalidArgValue('options.sync', true,
-        'is not supported: LogWriter writes asynchronously (flushSync() writes synchronously when needed)')
-    }
-    const size = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number =>
-      opts[name] === undefined ? fallback : validateInteger(opts[name], `options.${name}`, min, max)
-    this.#maxBuffered = size('maxBufferedBytes', 16 * MiB, 1)
-    // Timer delays: Node's timers take at most 2^31 - 1 ms (and fire after
-    // 1 ms, with a warning, beyond that).
-    this.#flushInterval = size('flushInterval', 0, 0, TIMEOUT_MAX)
-    this.#minLength = size('minLength', 0, 0)
-    this.#maxLength = size('maxLength', 0, 0)
-    const periodicFlush = size('periodicFlush', 0, 0, TIMEOUT_MAX)
-
+    const config = parseLogWriterOptions(options)
+    this.#config = config
+    this.#path = config.path
+    this.#fd = config.fd
     engine() // chosen now: an unavailable AIO_BACKEND throws here
-    if (!exitHooked) {
-      exitHooked = true
-      process.on('exit', onExit)
-    }
-    open.add(this)
-    if (periodicFlush > 0) {
-      this.#periodic = setInterval(() => this.#request(), periodicFlush).unref()
+    flushAtExit(this)
+    if (config.periodicFlush > 0) {
+      this.#periodic = setInterval(() => this.#request(), config.periodicFlush).unref()
     }
     if (this.#path === undefined) {
       process.nextTick(() => this.emit('ready'))
@@ -271,9 +165,9 @@ export class LogWriter extends EventEmitter {
       throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk)
     }
     const buffered = this.#pending() + (this.#batch === undefined ? 0 : this.#batch.end - this.#batch.start)
-    if (this.#maxLength > 0 && buffered + units > this.#maxLength) {
+    if (this.#config.maxLength > 0 && buffered + units > this.#config.maxLength) {
       this.emit('drop', chunk)
-      return buffered < this.#maxBuffered
+      return buffered < this.#config.maxBufferedBytes
     }
     if (typeof chunk === 'string') {
       this.#tail += chunk
@@ -284,8 +178,8 @@ export class LogWriter extends EventEmitter {
       this.#pieceUnits.push(units)
     }
     this.#accepted += units
-    if (this.#phase === 'idle' && !this.#scheduled && this.#pending() >= this.#minLength) this.#schedule()
-    if (buffered + units < this.#maxBuffered) return true
+    if (this.#phase === 'idle' && !this.#scheduled && this.#pending() >= this.#config.minLength) this.#schedule()
+    if (buffered + units < this.#config.maxBufferedBytes) return true
     this.#needDrain = true
     return false
   }
@@ -366,27 +260,13 @@ export class LogWriter extends EventEmitter {
   }
 
   // At exit the event loop is gone: what is pending is written with
-  // fs.writeSync. The batch in flight (at most one) goes first: its op is
-  // canceled if the engine has not started it, else waited for (at most
-  // EXIT_WAIT_MS), and whatever it did not write (all of it after EAGAIN
-  // on a full pipe, the tail of a short write) is written here, before
-  // the rest (see #unwritten). Every line is on disk, in order, once, when
-  // the process is gone; only an op still running after the wait keeps its
-  // lines (writing them again could duplicate them).
-  // A file still being opened is opened again synchronously in append mode
-  // (an O_APPEND open racing the asynchronous one is harmless); with
-  // `append: false` it cannot be (the asynchronous open could truncate what
-  // this one wrote), and those lines are lost.
+  // fs.writeSync, after what the batch in flight (at most one) has not
+  // written (see unwrittenOf): every line on disk, in order, once.
   [kExit] (): void {
     if (this.#pending() === 0 && this.#batch === undefined) return
     try {
-      if (this.#fd >= 0) {
-        this.#writeSync(this.#fd, true)
-      } else if (this.#append) {
-        const path = this.#path!
-        if (this.#mkdir) mkdirSync(dirname(path), { recursive: true })
-        this.#writeSync(openSync(path, 'a', this.#mode), true)
-      }
+      const fd = this.#fd >= 0 ? this.#fd : openAtExit(this.#path!, this.#config)
+      if (fd !== undefined) this.#writeSync(fd, true)
     } catch (error) {
       if (this.listenerCount('error') > 0) this.emit('error', error)
     }
@@ -414,16 +294,16 @@ export class LogWriter extends EventEmitter {
       this.#scheduled = false
       if (this.#phase === 'idle' && this.#wantsBatch()) this.#startBatch()
     }
-    if (this.#flushInterval === 0) {
+    if (this.#config.flushInterval === 0) {
       setImmediate(run)
     } else {
-      setTimeout(run, Math.max(0, this.#lastStart + this.#flushInterval - performance.now()))
+      setTimeout(run, Math.max(0, this.#lastStart + this.#config.flushInterval - performance.now()))
     }
   }
 
   #wantsBatch (): boolean {
     const pending = this.#pending()
-    return pending > 0 && (pending >= this.#minLength || this.#flushTarget > this.#submitted ||
+    return pending > 0 && (pending >= this.#config.minLength || this.#flushTarget > this.#submitted ||
       this.#life === 'ending')
   }
 
@@ -473,9 +353,9 @@ export class LogWriter extends EventEmitter {
         op.add('write', fd, rest[0], 0, rest[0].byteLength, -1)
       } else if (rest.length > 1) {
         op.add('writev', fd, rest, -1)
-      } else if (this.#sync !== undefined && !syncing) {
+      } else if (this.#config.sync !== undefined && !syncing) {
         syncing = true
-        op.add(this.#sync, fd)
+        op.add(this.#config.sync, fd)
       } else {
         return undefined
       }
@@ -488,7 +368,7 @@ export class LogWriter extends EventEmitter {
       if (batch.takenOver) return undefined
       if (syncing) {
         // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
-        return result === EINVAL ? undefined : this.#check(result, this.#sync!)
+        return result === EINVAL ? undefined : this.#check(result, this.#config.sync!)
       }
       if (result === EAGAIN) {
         // A non-blocking descriptor (a pipe) is full: try again shortly
@@ -509,56 +389,25 @@ export class LogWriter extends EventEmitter {
   }
 
   #writeSync (fd: number, atExit = false): void {
+    const batch = this.#batch
+    // #take() takes at most IOV_MAX pieces: the rest go in further rounds.
     let views = this.#take()
-    const end = this.#submitted
     // What the batch in flight has not written is written here first: in
     // order, and once.
-    const batch = this.#batch
-    const rest = batch === undefined || batch.takenOver ? undefined : this.#unwritten(batch, atExit)
+    const rest = batch === undefined || batch.takenOver ? undefined : unwrittenOf(batch, atExit)
     if (rest !== undefined) {
       views = rest.concat(views)
       batch!.rest = []
       batch!.takenOver = true
     }
-    for (const view of views) {
-      let done = 0
-      while (done < view.byteLength) {
-        try {
-          done += writeSync(fd, view, done)
-        } catch (error) {
-          // A non-blocking descriptor (a pipe) is full: wait for its reader.
-          unless(error, 'EAGAIN')
-          Atomics.wait(sleeper, 0, 0, BUSY_MS)
-        }
-      }
+    for (;;) {
+      writeAllSync(fd, views, this.#config.sync)
+      if (this.#pending() === 0) break
+      views = this.#take()
     }
-    if (this.#sync !== undefined) {
-      try {
-        if (this.#sync === 'fdatasync') fdatasyncSync(fd)
-        else fsyncSync(fd)
-      } catch (error) {
-        unless(error, 'EINVAL') // a descriptor that cannot be synced
-      }
-    }
-    if (this.#pending() > 0) return this.#writeSync(fd)
+    const end = this.#submitted
     if (batch === undefined) this.#settle(end)
     else this.#syncedTo = end
-  }
-
-  // The bytes of the batch in flight that its op will not write, or
-  // undefined while the op runs (they are its). Between ops (an EAGAIN
-  // retry's wait), or once JS has the op's result, that is what is left; an
-  // op the engine has not started is canceled (that op, no other writer's).
-  // At exit a running op is waited for, then what it left is taken.
-  #unwritten (batch: InFlightBatch, atExit: boolean): Buffer[] | undefined {
-    if (batch.op === undefined) return batch.rest
-    let result = batch.result
-    if (result === undefined) {
-      if (engine().cancel(batch.op, 0) === AIO_CANCELED) return batch.rest
-      result = atExit ? engine().settleAtExit(batch.op, 0) : undefined
-    }
-    // A failure (EAGAIN among them) wrote nothing: writeSync tries again.
-    return result === undefined ? undefined : skipBytes(batch.rest, Math.max(0, result))
   }
 
   // Everything up to `done` is on disk: resolve the flushes it covers.
@@ -574,9 +423,9 @@ export class LogWriter extends EventEmitter {
     this.#phase = 'idle'
     if (this.#life === 'stopped') return void this.#close()
     if (this.#reopenPath !== undefined) return void this.#reopen()
-    const drain = this.#needDrain && this.#pending() < this.#maxBuffered
+    const drain = this.#needDrain && this.#pending() < this.#config.maxBufferedBytes
     if (this.#wantsBatch()) {
-      if (this.#flushInterval === 0) this.#startBatch()
+      if (this.#config.flushInterval === 0) this.#startBatch()
       else if (!this.#scheduled) this.#schedule()
     } else if (this.#life === 'ending') {
       void this.#close()
@@ -589,7 +438,7 @@ export class LogWriter extends EventEmitter {
 
   /** mkdir if asked, then the engine's open: the descriptor, or the fs-shaped error. */
   async #openFile (path: string): Promise<number | Error> {
-    if (this.#mkdir) {
+    if (this.#config.mkdir) {
       try {
         await mkdir(dirname(path), { recursive: true })
       } catch (error) {
@@ -597,7 +446,7 @@ export class LogWriter extends EventEmitter {
       }
     }
     const op = new Batch()
-    op.add('open', path, this.#flags, this.#mode)
+    op.add('open', path, this.#config.flags, this.#config.mode)
     const fd = (await engine().submit(op))[0]
     return fd < 0 ? systemError(fd, 'open', path) : fd
   }
@@ -650,7 +499,7 @@ export class LogWriter extends EventEmitter {
   // then 'finish' (after end()) and 'close'.
   async #close (): Promise<void> {
     this.#phase = 'closing'
-    open.delete(this)
+    forgetAtExit(this)
     clearInterval(this.#periodic)
     const fd = this.#fd
     this.#fd = -1

@@ -1,0 +1,123 @@
+// LogWriter's options (sonic-boom's names among them), validated once into
+// the frozen LogWriterConfig the writer reads.
+import { constants as fsConstants } from 'node:fs'
+import { invalidArgType, invalidArgValue, validateFd, validateInteger, validateObject, validatePath } from './errors'
+
+const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = fsConstants
+
+const MiB = 1024 * 1024
+const TIMEOUT_MAX = 2 ** 31 - 1
+
+export type Durability = 'none' | 'data' | 'full'
+
+export interface LogWriterOptions {
+  /** A path (opened asynchronously, 'ready' follows) or a file descriptor. */
+  dest?: string | number
+  /** sonic-boom's name for `dest`. */
+  fd?: string | number
+  /** Append (default) or truncate a file opened by path. */
+  append?: boolean
+  /** Create the file's parent directories. */
+  mkdir?: boolean
+  /** Mode of a file created by the open (before the umask); default 0o666. */
+  mode?: number
+  /** What a resolved flush() guarantees: written ('none'), fdatasync'ed ('data') or fsync'ed ('full'). */
+  durability?: Durability
+  /** sonic-boom's option: `true` is durability 'full' (sonic-boom fsyncs after each write). */
+  fsync?: boolean
+  /** write() returns false while this much is buffered or in flight; default 16 MiB. */
+  maxBufferedBytes?: number
+  /** At most one batch every this many ms; default: as soon as the event loop is free. */
+  flushInterval?: number
+  /** sonic-boom: bytes to accumulate before a batch starts (flush(), end() and exit write the rest). */
+  minLength?: number
+  /** sonic-boom: a write that would take the buffered bytes past this is dropped ('drop' event); 0 = no limit. */
+  maxLength?: number
+  /** sonic-boom: flush whatever is pending (below minLength too) every this many ms. */
+  periodicFlush?: number
+  /** sonic-boom's synchronous mode: not supported (false is accepted). */
+  sync?: boolean
+}
+
+/** The call that makes a write durable, if the durability asks for one. */
+export type SyncCall = 'fsync' | 'fdatasync' | undefined
+
+export interface LogWriterConfig {
+  /** The file to open, or undefined when given a descriptor. */
+  readonly path: string | undefined
+  /** The descriptor given, or -1 when given a path. */
+  readonly fd: number
+  readonly append: boolean
+  readonly mkdir: boolean
+  /** open(2) flags for `path`: O_APPEND or O_TRUNC as `append` says. */
+  readonly flags: number
+  readonly mode: number
+  readonly sync: SyncCall
+  readonly maxBufferedBytes: number
+  readonly flushInterval: number
+  readonly minLength: number
+  readonly maxLength: number
+  /** 0: none. */
+  readonly periodicFlush: number
+}
+
+function validateBoolean (value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
+  return value
+}
+
+/** Validates `options` (in the order the constructor always has, so the same option is reported first). */
+export function parseLogWriterOptions (options: unknown): LogWriterConfig {
+  const opts = validateObject(options, 'options')
+  const { dest, fd } = opts
+  if (dest !== undefined && fd !== undefined && dest !== fd) {
+    throw invalidArgValue('options.fd', fd, 'and options.dest name different destinations')
+  }
+  const where = dest ?? fd
+  const name = dest === undefined ? 'options.fd' : 'options.dest'
+  let path: string | undefined
+  let descriptor = -1
+  if (typeof where === 'string') {
+    path = validatePath(where, name)
+  } else if (typeof where === 'number') {
+    descriptor = validateFd(where, name)
+  } else {
+    throw invalidArgType('options.dest', 'of type string or number', where)
+  }
+  const append = validateBoolean(opts.append, 'options.append') ?? true
+  const mkdir = validateBoolean(opts.mkdir, 'options.mkdir') ?? false
+  const mode = opts.mode === undefined ? 0o666 : validateInteger(opts.mode, 'options.mode', 0, 0o7777)
+  const fsync = validateBoolean(opts.fsync, 'options.fsync')
+  let durability = opts.durability
+  if (durability !== undefined && durability !== 'none' && durability !== 'data' && durability !== 'full') {
+    throw invalidArgValue('options.durability', durability, "must be one of 'none', 'data', 'full'")
+  }
+  if (fsync === true) {
+    if (durability !== undefined && durability !== 'full') {
+      throw invalidArgValue('options.fsync', true, `means durability 'full', not '${durability}'`)
+    }
+    durability = 'full'
+  }
+  if (validateBoolean(opts.sync, 'options.sync') === true) {
+    throw invalidArgValue('options.sync', true,
+      'is not supported: LogWriter writes asynchronously (flushSync() writes synchronously when needed)')
+  }
+  const size = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number =>
+    opts[key] === undefined ? fallback : validateInteger(opts[key], `options.${key}`, min, max)
+  return Object.freeze({
+    path,
+    fd: descriptor,
+    append,
+    mkdir,
+    flags: O_CREAT | O_WRONLY | (append ? O_APPEND : O_TRUNC),
+    mode,
+    sync: durability === 'data' ? 'fdatasync' : durability === 'full' ? 'fsync' : undefined,
+    maxBufferedBytes: size('maxBufferedBytes', 16 * MiB, 1),
+    // Timer delays: Node's timers take at most 2^31 - 1 ms (and fire after
+    // 1 ms, with a warning, beyond that).
+    flushInterval: size('flushInterval', 0, 0, TIMEOUT_MAX),
+    minLength: size('minLength', 0, 0),
+    maxLength: size('maxLength', 0, 0),
+    periodicFlush: size('periodicFlush', 0, 0, TIMEOUT_MAX)
+  })
+}

@@ -1,0 +1,111 @@
+// LogWriter's synchronous path: flushSync() and the flush at process exit,
+// when the event loop cannot be waited for. The writer keeps its state and
+// passes in what these need: the batch in flight, the views, the descriptor.
+import { fdatasyncSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { native } from './binding'
+import { skipBytes } from './bytes'
+import { engine, type Batch } from './engine'
+import type { LogWriterConfig, SyncCall } from './log_options'
+
+const { AIO_CANCELED } = native.constants
+
+// Retry delay for a non-blocking descriptor that is full (a pipe): EAGAIN.
+export const BUSY_MS = 10
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+/** Rethrows `error` unless it has this code. */
+function unless (error: unknown, code: string): void {
+  if ((error as NodeJS.ErrnoException).code !== code) throw error
+}
+
+// Writers with an open destination; each flushes what it has not yet
+// handed to the engine when the process exits. A writer leaves the set when
+// it closes, so an ended writer can be collected.
+export const kExit = Symbol('posix-aio.logWriter.exit')
+
+interface ExitFlushed {
+  [kExit]: () => void
+}
+
+const open = new Set<ExitFlushed>()
+let exitHooked = false
+
+function onExit (): void {
+  for (const writer of open) writer[kExit]()
+}
+
+/** `writer[kExit]()` runs at process exit, until forgetAtExit(writer). */
+export function flushAtExit (writer: ExitFlushed): void {
+  if (!exitHooked) {
+    exitHooked = true
+    process.on('exit', onExit)
+  }
+  open.add(writer)
+}
+
+export function forgetAtExit (writer: ExitFlushed): void {
+  open.delete(writer)
+}
+
+// A file still being opened at exit is opened again synchronously in
+// append mode (an O_APPEND open racing the asynchronous one is harmless);
+// with `append: false` it cannot be (the asynchronous open could truncate
+// what this one wrote): undefined, and those lines are lost.
+export function openAtExit (path: string, config: Pick<LogWriterConfig, 'append' | 'mkdir' | 'mode'>): number | undefined {
+  if (!config.append) return undefined
+  if (config.mkdir) mkdirSync(dirname(path), { recursive: true })
+  return openSync(path, 'a', config.mode)
+}
+
+/** What unwrittenOf reads of the writer's batch in flight. */
+export interface InFlight {
+  /** What it has not yet written. */
+  readonly rest: Buffer[]
+  /** Its op's batch while the engine has it. */
+  readonly op: Batch | undefined
+  /** That op's result, once JS has it. */
+  readonly result: number | undefined
+}
+
+// The bytes of the batch in flight that its op will not write, or
+// undefined while the op runs (they are its). Between ops (an EAGAIN
+// retry's wait), or once JS has the op's result, that is what is left; an
+// op the engine has not started is canceled (that op, no other writer's).
+// At exit a running op is waited for (at most EXIT_WAIT_MS), then what it
+// left (all of it after EAGAIN on a full pipe, the tail of a short write)
+// is taken; only an op still running after the wait keeps its lines
+// (writing them again could duplicate them).
+export function unwrittenOf (batch: InFlight, atExit: boolean): Buffer[] | undefined {
+  if (batch.op === undefined) return batch.rest
+  let result = batch.result
+  if (result === undefined) {
+    if (engine().cancel(batch.op, 0) === AIO_CANCELED) return batch.rest
+    result = atExit ? engine().settleAtExit(batch.op, 0) : undefined
+  }
+  // A failure (EAGAIN among them) wrote nothing: writeAllSync tries again.
+  return result === undefined ? undefined : skipBytes(batch.rest, Math.max(0, result))
+}
+
+/** Writes every view whole with fs.writeSync, then syncs as `sync` says. */
+export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: SyncCall): void {
+  for (const view of views) {
+    let done = 0
+    while (done < view.byteLength) {
+      try {
+        done += writeSync(fd, view, done)
+      } catch (error) {
+        // A non-blocking descriptor (a pipe) is full: wait for its reader.
+        unless(error, 'EAGAIN')
+        Atomics.wait(sleeper, 0, 0, BUSY_MS)
+      }
+    }
+  }
+  if (sync === undefined) return
+  try {
+    if (sync === 'fdatasync') fdatasyncSync(fd)
+    else fsyncSync(fd)
+  } catch (error) {
+    unless(error, 'EINVAL') // a descriptor that cannot be synced
+  }
+}
