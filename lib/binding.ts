@@ -36,6 +36,11 @@ export interface OpArgs {
   /** Open, write, sync (0 none, 1 data, 2 full) and close as one op. */
   writeFile: [path: string | Uint8Array, flags: number, mode: number, buffer: Uint8Array, start: number,
     length: number, position: number, sync: number]
+  fchmod: [fd: number, mode: number]
+  /** -1 keeps that id. */
+  fchown: [fd: number, uid: number, gid: number]
+  /** Seconds since the epoch (fractions to the microsecond, as fs). */
+  futimes: [fd: number, atime: number, mtime: number]
 }
 export type OpName = keyof OpArgs
 

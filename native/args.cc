@@ -64,11 +64,15 @@ std::string ToPath(const Napi::Value& value) {
   return path;
 }
 
-int ToInt(Napi::Env env, double d, double min, double max, const char* name) {
+int64_t ToInt64(Napi::Env env, double d, double min, double max, const char* name) {
   if (!IsIntegral(d) || d < min || d > max) {
     throw ErrorWithCode(env, "ERR_OUT_OF_RANGE", std::string("invalid ") + name, true);
   }
-  return static_cast<int>(static_cast<int64_t>(d));
+  return static_cast<int64_t>(d);
+}
+
+int ToInt(Napi::Env env, double d, double min, double max, const char* name) {
+  return static_cast<int>(ToInt64(env, d, min, max, name));
 }
 
 // Reads a batch's numbers in order; running out is a malformed batch.
@@ -186,6 +190,19 @@ class Decoder {
         Pin(op, value, 0);
         return;
       }
+      case Arg::kOwner:
+        for (int64_t& id : op.owner) {
+          id = ToInt64(env_, in_.Next(), -1, 4294967294.0, "owner");
+        }
+        return;
+      case Arg::kTimes:
+        for (double& time : op.times) {
+          time = in_.Next();
+          if (!std::isfinite(time)) {
+            throw ErrorWithCode(env_, "ERR_OUT_OF_RANGE", "invalid time", true);
+          }
+        }
+        return;
       case Arg::kStatOut: {
         Napi::Value value = Ref();
         void* data = nullptr;

@@ -27,6 +27,21 @@ int64_t Retry(Call call) {
   }
 }
 
+// Seconds since the epoch as libuv's fs functions take them (uv_fs_futime),
+// so that a file's times come out as fs.utimes would set them: whole
+// seconds, then the fraction to the microsecond.
+struct timespec ToTimespec(double seconds) {
+  struct timespec ts;
+  ts.tv_sec = static_cast<time_t>(seconds);
+  ts.tv_nsec = static_cast<long>((seconds - static_cast<double>(ts.tv_sec)) * 1e9);  // NOLINT
+  ts.tv_nsec -= ts.tv_nsec % 1000;
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1000000000;
+    ts.tv_sec -= 1;
+  }
+  return ts;
+}
+
 // preadv/pwritev at op.position. macOS has them only from 11, past this
 // build's deployment target, so there each buffer is its own pread/pwrite.
 ssize_t VectorAt(const Op& op, bool out) {
@@ -227,6 +242,22 @@ void FtruncateBlocking(Op& op) {
   op.result = Retry([&] {
     return ftruncate(op.fd, static_cast<off_t>(op.length));
   });
+}
+
+void FchmodBlocking(Op& op) {
+  op.result = Retry([&] { return fchmod(op.fd, static_cast<mode_t>(op.mode)); });
+}
+
+void FchownBlocking(Op& op) {
+  op.result = Retry([&] {
+    return fchown(op.fd, static_cast<uid_t>(op.owner[0]), static_cast<gid_t>(op.owner[1]));
+  });
+}
+
+void FutimesBlocking(Op& op) {
+  struct timespec times[2];
+  for (int i = 0; i < 2; ++i) times[i] = ToTimespec(op.times[i]);
+  op.result = Retry([&] { return futimens(op.fd, times); });
 }
 
 void FstatBlocking(Op& op) {

@@ -41,6 +41,9 @@ enum class OpKind : uint8_t {
   kFtruncate,
   kFstat,
   kWriteFile,
+  kFchmod,
+  kFchown,
+  kFutimes,
   kCount,
 };
 
@@ -69,6 +72,8 @@ struct Op {
   int flags = 0;
   int mode = 0;
   int sync = 0;             // 0 none, 1 fdatasync, 2 fsync
+  int64_t owner[2] = {-1, -1};    // uid, gid; -1 leaves one as it is
+  double times[2] = {0, 0};       // atime, mtime in seconds since the epoch
   std::string path;
   std::vector<struct iovec> iov;  // windows of pinned buffers
 
@@ -106,6 +111,8 @@ enum class Arg : uint8_t {
   kSync,      // 0, 1 (fdatasync) or 2 (fsync) -> sync
   kBuffers,   // an array of Uint8Arrays, each taken whole -> iov (pinned)
   kStatOut,   // a Float64Array of kFstatFields or more -> data, length (pinned)
+  kOwner,     // a uid, then a gid, each -1 or 0..2^32-2 -> owner
+  kTimes,     // atime, then mtime, in seconds (finite) -> times
 };
 
 constexpr size_t kMaxArgs = 8;
@@ -141,6 +148,9 @@ void WritevBlocking(Op& op);
 void FtruncateBlocking(Op& op);   // to `length` bytes
 void FstatBlocking(Op& op);       // fills kFstatFields doubles; result 0
 void WriteFileBlocking(Op& op);   // open, write, sync, close; see WriteFileFailure
+void FchmodBlocking(Op& op);
+void FchownBlocking(Op& op);
+void FutimesBlocking(Op& op);     // futimens, to the nanosecond
 
 using A = Arg;
 inline constexpr OpTraits kOpTraits[] = {
@@ -164,7 +174,8 @@ inline constexpr OpTraits kOpTraits[] = {
      AIO_URING_OP(READV), false, ReadvBlocking},
     {OpKind::kWritev, "writev", {A::kFd, A::kBuffers, A::kPosition}, true,
      false, AIO_URING_OP(WRITEV), true, WritevBlocking},
-    // No io_uring opcode here: these run on the pool on every engine.
+    // No io_uring opcode for these (nor for fchmod, fchown, futimes): they
+    // run on the pool on every engine.
     {OpKind::kFtruncate, "ftruncate", {A::kFd, A::kLength}, true, false, -1, true,
      FtruncateBlocking},
     {OpKind::kFstat, "fstat", {A::kFd, A::kStatOut}, true, false, -1, false,
@@ -172,6 +183,12 @@ inline constexpr OpTraits kOpTraits[] = {
     {OpKind::kWriteFile, "writeFile",
      {A::kPath, A::kFlags, A::kMode, A::kBuffer, A::kPosition, A::kSync},
      false, false, AIO_URING_OP(OPENAT), true, WriteFileBlocking},
+    {OpKind::kFchmod, "fchmod", {A::kFd, A::kMode}, true, false, -1, true,
+     FchmodBlocking},
+    {OpKind::kFchown, "fchown", {A::kFd, A::kOwner}, true, false, -1, true,
+     FchownBlocking},
+    {OpKind::kFutimes, "futimes", {A::kFd, A::kTimes}, true, false, -1, true,
+     FutimesBlocking},
 };
 
 // Every kind has its row, in OpKind's order.
