@@ -57,13 +57,52 @@ export function parseFlags (value: unknown): number {
   throw invalidArgValue('flags', value)
 }
 
-export function parseMode (value: unknown): number {
-  if (value === undefined || value === null) return 0o666
+// fs's parseFileMode; with a null fallback, a missing mode is a type error.
+export function parseMode (value: unknown, name = 'mode', fallback: number | null = 0o666): number {
+  value ??= fallback ?? undefined
   if (typeof value === 'string') {
     if (!/^[0-7]+$/.test(value)) {
-      throw invalidArgValue('mode', value, 'must be a 32-bit unsigned integer or an octal string')
+      throw invalidArgValue(name, value, 'must be a 32-bit unsigned integer or an octal string')
     }
     return parseInt(value, 8)
   }
-  return validateInteger(value, 'mode', 0, 2 ** 32 - 1)
+  return validateInteger(value, name, 0, 2 ** 32 - 1)
+}
+
+/** fs's getOptions: a string is the encoding; the encoding and signal are checked. */
+export function getOptions<T extends object> (options: unknown, defaults: T): T & Record<string, unknown> {
+  if (options === undefined || options === null || typeof options === 'function') return defaults as T & Record<string, unknown>
+  let opts: Record<string, unknown>
+  if (typeof options === 'string') {
+    opts = { ...defaults, encoding: options }
+  } else if (typeof options === 'object') {
+    opts = options as Record<string, unknown>
+  } else {
+    throw invalidArgType('options', 'one of type string or object', options)
+  }
+  if (opts.encoding !== 'buffer') assertEncoding(opts.encoding)
+  if (opts.signal !== undefined) validateSignal(opts.signal, 'options.signal')
+  return opts as T & Record<string, unknown>
+}
+
+export function assertEncoding (encoding: unknown): void {
+  if (Boolean(encoding) && !Buffer.isEncoding(encoding as string)) {
+    throw invalidArgValue('encoding', encoding, 'is invalid encoding')
+  }
+}
+
+export function validateSignal (signal: unknown, name: string): AbortSignal | undefined {
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
+    throw invalidArgType(name, 'an instance of AbortSignal', signal)
+  }
+  return signal as AbortSignal | undefined
+}
+
+/** fs's toUnixTimestamp: seconds since the epoch from a number, numeric string or Date. */
+export function toUnixTimestamp (time: unknown, name: string): number {
+  // fs's test, loose equality and all ('  12 ' is 12 s).
+  if (typeof time === 'string' && +time == (time as unknown as number)) return +time // eslint-disable-line eqeqeq
+  if (Number.isFinite(time)) return (time as number) < 0 ? Date.now() / 1000 : time as number
+  if (time instanceof Date) return time.getTime() / 1000
+  throw invalidArgType(name, 'an instance of Date or an Time in seconds', time)
 }

@@ -1,12 +1,13 @@
 // Shared test helpers. Every test runs against whichever engine AIO_BACKEND
 // selects; scripts/test.js runs the suite once per engine.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { open as fsOpen, type FileHandle } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { Worker } from 'node:worker_threads'
-import { AIO } from '../lib/index'
+import { AIO, open, type AioFileHandle } from '../lib/index'
 
 export const backend = AIO.backend
 
@@ -124,4 +125,64 @@ export async function killWhenReady (args: string[], env: NodeJS.ProcessEnv, min
   await new Promise((resolve) => setTimeout(resolve, minMs + Math.random() * 300))
   proc.kill('SIGKILL')
   return { ended: await exited, stdout, stderr }
+}
+
+// Side by side with fs.promises: the same steps on its FileHandle and on ours.
+
+/** Steps take our handle; fs's FileHandle is passed in its place. */
+export type Step = (fh: AioFileHandle) => Promise<unknown>
+
+export function asOurs (fh: FileHandle): AioFileHandle {
+  return fh as unknown as AioFileHandle
+}
+
+// Passes a deliberately ill-typed value past the compiler.
+export function bad (value: unknown): never {
+  return value as never
+}
+
+// Plain data to compare: bytes as hex, errors as their fields, no prototypes.
+export function plain (value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) {
+    return `<${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}>`
+  }
+  if (value instanceof Error) {
+    const { code, errno, syscall, path } = value as Error & Record<string, unknown>
+    return JSON.parse(JSON.stringify({ name: value.name, message: value.message, code, errno, syscall, path }))
+  }
+  if (Array.isArray(value)) return value.map(plain)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, plain(field)]))
+  }
+  return value
+}
+
+export async function outcome (step: Step, fh: AioFileHandle): Promise<unknown> {
+  try {
+    return plain(await step(fh))
+  } catch (error) {
+    return plain(error)
+  }
+}
+
+// Runs the steps on a fs.promises handle and on ours, each on its own copy
+// of `initial` (null: no file) opened with `flags`: every step's outcome and
+// the file left behind must be the same.
+export async function sideBySide (t: Test, flags: string | number, initial: string | null, steps: Step[]): Promise<void> {
+  const dir = scratchDir(t)
+  const theirs = join(dir, 'fs')
+  const mine = join(dir, 'aio')
+  if (initial !== null) {
+    writeFileSync(theirs, initial)
+    writeFileSync(mine, initial)
+  }
+  const fsHandle = await fsOpen(theirs, flags)
+  const ours = await open(mine, flags)
+  for (const [i, step] of steps.entries()) {
+    const expected = await outcome(step, asOurs(fsHandle))
+    t.same(await outcome(step, ours), expected, `step ${i}: ${String(step).replace(/\s+/g, ' ')}`)
+  }
+  await fsHandle.close()
+  await ours.close()
+  t.same(readFileSync(mine), readFileSync(theirs), 'the same file is left behind')
 }
