@@ -5,6 +5,7 @@
 import { AsyncResource } from 'node:async_hooks'
 import { constants as bufferConstants } from 'node:buffer'
 import { EventEmitter } from 'node:events'
+import { createInterface, type Interface } from 'node:readline'
 import { constants as fsConstants, fstat, type BigIntStats, type Stats } from 'node:fs'
 import { native } from './binding'
 import { byteLength, toBytes } from './bytes'
@@ -17,6 +18,7 @@ import {
 } from './fs_args'
 import { toStats } from './stats'
 import { abortError, closedError, kSettle, opResult, Transfer, type Spot, type TransferKind } from './transfer'
+import { AioReadStream, AioWriteStream, kHold, kRelease } from './streams'
 import { readHandle, writeData, writeHandle } from './whole_file'
 
 const { O_APPEND, O_DIRECT } = fsConstants
@@ -224,6 +226,29 @@ export class AioFileHandle extends EventEmitter {
     return this.#call('writeFile', () => this.#whole(data, options))
   }
 
+  /**
+   * fs.ReadStream over the handle, with fs's options (start, end,
+   * highWaterMark, encoding, autoClose, emitClose, signal); several reads
+   * stay in flight ahead of the consumer.
+   */
+  createReadStream (options?: unknown): AioReadStream {
+    return new AioReadStream(this, options, { sequential: this.#append })
+  }
+
+  /**
+   * fs.WriteStream over the handle, with fs's options (start, highWaterMark,
+   * encoding, autoClose, emitClose, flush, signal); several writes stay in
+   * flight behind the producer.
+   */
+  createWriteStream (options?: unknown): AioWriteStream {
+    return new AioWriteStream(this, options, { sequential: this.#append })
+  }
+
+  /** A readline Interface over createReadStream(options), as fs's. */
+  readLines (options?: unknown): Interface {
+    return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity })
+  }
+
   /** fsync(2). */
   sync (): Promise<void> {
     return this.#call('fsync', (fd) => this.#op('fsync', (batch) => batch.add('fsync', fd)))
@@ -300,6 +325,15 @@ export class AioFileHandle extends EventEmitter {
 
   [Symbol.asyncDispose] (): Promise<void> {
     return this.close()
+  }
+
+  /** A stream holds the handle open (fs's kRef). */
+  [kHold] (): void {
+    this.#busy++
+  }
+
+  [kRelease] (): void {
+    this.#untrack()
   }
 
   #closeNow (): Promise<void> {

@@ -1,0 +1,249 @@
+// A handle's streams: fs's own ReadStream and WriteStream, whose IO goes
+// through the handle with several ops in flight: reads ahead of the
+// consumer, writes behind the producer. fs's classes do the rest (options,
+// events, backpressure, errors, destroy), so they behave as fs's streams
+// do. Both take their operations from fs's `fs` option, the way fs runs a
+// stream on a FileHandle.
+import { ReadStream, WriteStream, type Stats } from 'node:fs'
+import { byteLength } from './bytes'
+
+/** The handle keeps a stream's descriptor open until the stream lets go (fs's kRef, kUnref). */
+export const kHold = Symbol('posix-aio.hold')
+export const kRelease = Symbol('posix-aio.release')
+
+/** What a stream needs of its handle. */
+export interface StreamTarget {
+  readonly fd: number
+  read: (buffer: Uint8Array, offset: number, length: number, position: number | null) => Promise<{ bytesRead: number }>
+  write: (buffer: Uint8Array, offset: number, length: number, position: number | null) => Promise<{ bytesWritten: number }>
+  writev: (buffers: Uint8Array[], position: number | null) => Promise<{ bytesWritten: number }>
+  sync: () => Promise<void>
+  stat: () => Promise<Stats>
+  close: () => Promise<void>
+  [kHold]: () => void
+  [kRelease]: () => void
+}
+
+type ReadCallback = (error: unknown, bytesRead: number, buffer: Uint8Array) => void
+type WriteCallback = (error: unknown, bytesWritten?: number) => void
+type Callback = (error?: unknown) => void
+
+/** Reads a read stream keeps in flight ahead of its consumer, of highWaterMark bytes each. */
+export const READ_AHEAD = 8
+/** Writes a write stream keeps in flight behind its producer. */
+export const WRITE_BEHIND = 8
+
+function notImplemented (what: string): Error {
+  return Object.assign(new Error(`The ${what} method is not implemented`), { code: 'ERR_METHOD_NOT_IMPLEMENTED' })
+}
+
+// Only a regular file can have several ops at once in flight: on a pipe or
+// a device, or at the kernel's position (append mode), they would race for
+// the bytes.
+async function depthFor (target: StreamTarget, sequential: boolean, depth: number): Promise<number> {
+  return !sequential && (await target.stat()).isFile() ? depth : 1
+}
+
+// The handle's close, once the stream lets go of it, as fs's streams on a
+// FileHandle close it.
+function closeTarget (target: StreamTarget, error: unknown, cb: Callback): void {
+  target[kRelease]()
+  target.close().then(() => cb(error ?? null), cb)
+}
+
+/** One read ahead: where, how much, and its outcome or who waits for it. */
+interface Window {
+  position: number | undefined
+  length: number
+  buffer: Buffer
+  outcome?: { error: unknown, bytesRead: number }
+  taker?: ReadCallback
+}
+
+// fs's ReadStream asks for one read at a time: at `pos` (when it has a
+// start) or at the handle's position, of min(highWaterMark, what is left
+// before `end`). The same requests are predicted and made ahead of time;
+// a request that is not the one predicted drops the read-ahead and starts
+// over from there.
+class ReadAhead {
+  depth = 1
+  #windows: Window[] = []
+  #nextPosition: number | undefined
+  #nextOffset = 0
+
+  // As fs's ReadStream settles them: its highWaterMark and its `end`.
+  chunk = 0
+  end = Infinity
+
+  constructor (readonly target: StreamTarget) {}
+
+  read = (_fd: number, _buffer: Uint8Array, _offset: number, length: number, position: number | null | undefined,
+    cb: ReadCallback): void => {
+    const at = position ?? undefined
+    let head = this.#windows[0]
+    if (head === undefined || head.position !== at || head.length !== length) {
+      this.#windows = []
+      this.#nextPosition = at
+      head = this.#issue(length)
+    }
+    this.#windows.shift()
+    while (this.#windows.length < this.depth - 1) {
+      const length = Math.min(this.chunk, this.end - (this.#nextPosition ?? this.#nextOffset) + 1)
+      if (length <= 0) break
+      this.#issue(length)
+    }
+    if (head.outcome === undefined) head.taker = cb
+    else cb(head.outcome.error, head.outcome.bytesRead, head.buffer)
+  }
+
+  close = (_fd: number, cb: Callback): void => closeTarget(this.target, undefined, cb)
+
+  #issue (length: number): Window {
+    const window: Window = { position: this.#nextPosition, length, buffer: Buffer.allocUnsafeSlow(length) }
+    this.#windows.push(window)
+    if (this.#nextPosition !== undefined) this.#nextPosition += length
+    this.#nextOffset += length
+    const settle = (error: unknown, bytesRead: number): void => {
+      window.outcome = { error, bytesRead }
+      window.taker?.(error, bytesRead, window.buffer)
+    }
+    this.target.read(window.buffer, 0, length, window.position ?? null)
+      .then(({ bytesRead }) => settle(null, bytesRead), (error) => settle(error, 0))
+    return window
+  }
+}
+
+// fs's WriteStream waits for each write; here a write is acknowledged at
+// once while fewer than `depth` are in flight, else when the oldest ends.
+// A failure is the answer to the next write, to the final flush before
+// 'finish' (so a failed write never finishes the stream), or to close.
+class WriteBehind {
+  depth = 1
+  #inFlight = 0
+  #error: unknown
+  #waiting: Array<() => void> = []
+  #drained: Callback[] = []
+
+  constructor (readonly target: StreamTarget) {}
+
+  write = (_fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null | undefined,
+    cb: WriteCallback): void => {
+    this.#submit(() => this.target.write(buffer, offset, length, position ?? null), length, cb)
+  }
+
+  writev = (_fd: number, buffers: Uint8Array[], position: number | null | undefined, cb: WriteCallback): void => {
+    this.#submit(() => this.target.writev(buffers, position ?? null), byteLength(buffers), cb)
+  }
+
+  fsync = (_fd: number, cb: Callback): void => {
+    this.drain((error) => {
+      if (error !== undefined) return cb(error)
+      this.target.sync().then(() => cb(null), cb)
+    })
+  }
+
+  close = (_fd: number, cb: Callback): void => {
+    this.drain((error) => closeTarget(this.target, error, cb))
+  }
+
+  /** `cb` once nothing is in flight, with the first failure if there was one. */
+  drain (cb: Callback): void {
+    if (this.#inFlight === 0) process.nextTick(cb, this.#error)
+    else this.#drained.push(cb)
+  }
+
+  #submit (start: () => Promise<unknown>, bytes: number, cb: WriteCallback): void {
+    if (this.#error !== undefined) return process.nextTick(cb, this.#error)
+    this.#inFlight++
+    start().then(() => this.#done(), (error) => {
+      this.#error ??= error
+      this.#done()
+    })
+    if (this.#inFlight < this.depth) process.nextTick(cb, null, bytes)
+    else this.#waiting.push(() => cb(this.#error ?? null, bytes))
+  }
+
+  #done (): void {
+    this.#inFlight--
+    this.#waiting.shift()?.()
+    if (this.#inFlight > 0) return
+    const drained = this.#drained
+    this.#drained = []
+    for (const cb of drained) cb(this.#error)
+  }
+}
+
+export interface StreamOptions {
+  /** Reads or writes at the kernel's file position (an append-mode handle): one op at a time. */
+  sequential: boolean
+}
+
+function streamOptions (target: StreamTarget, options: unknown): Record<string, unknown> {
+  const opts = options === undefined || options === null ? {} : options as Record<string, unknown>
+  // As fs: its streams on a FileHandle take no custom fs.
+  if (typeof opts === 'object' && opts.fs !== undefined && opts.fs !== null) throw notImplemented('FileHandle with fs')
+  return { ...opts, fd: target.fd }
+}
+
+// fs's constructors, as fs calls them for a FileHandle: no path, an fd.
+type FsStream<T> = new (path: undefined, options: Record<string, unknown>) => T
+const FsReadStream = ReadStream as unknown as FsStream<ReadStream>
+const FsWriteStream = WriteStream as unknown as FsStream<WriteStream>
+
+/** fs.ReadStream reading ahead through the handle. */
+export class AioReadStream extends FsReadStream {
+  readonly #ahead: ReadAhead
+  readonly #sequential: boolean
+
+  constructor (target: StreamTarget, options: unknown, how: StreamOptions) {
+    const opts = streamOptions(target, options)
+    const ahead = new ReadAhead(target)
+    super(undefined, { ...opts, fs: ahead })
+    ahead.chunk = this.readableHighWaterMark
+    ahead.end = (this as unknown as { end: number }).end
+    this.#ahead = ahead
+    this.#sequential = how.sequential
+    bind(this, target)
+  }
+
+  _construct (callback: (error?: Error | null) => void): void {
+    depthFor(this.#ahead.target, this.#sequential, READ_AHEAD).then((depth) => {
+      this.#ahead.depth = depth
+      callback()
+    }, callback)
+  }
+}
+
+/** fs.WriteStream writing behind its producer through the handle. */
+export class AioWriteStream extends FsWriteStream {
+  readonly #behind: WriteBehind
+  readonly #sequential: boolean
+
+  constructor (target: StreamTarget, options: unknown, how: StreamOptions) {
+    const opts = streamOptions(target, options)
+    const behind = new WriteBehind(target)
+    super(undefined, { ...opts, fs: behind })
+    this.#behind = behind
+    this.#sequential = how.sequential
+    bind(this, target)
+  }
+
+  _construct (callback: (error?: Error | null) => void): void {
+    depthFor(this.#behind.target, this.#sequential, WRITE_BEHIND).then((depth) => {
+      this.#behind.depth = depth
+      callback()
+    }, callback)
+  }
+
+  // 'finish' only once every write is done: a failure is the stream's error.
+  _final (callback: (error?: Error | null) => void): void {
+    this.#behind.drain((error) => callback(error as Error | undefined))
+  }
+}
+
+// As fs does for a stream on a FileHandle: the handle stays open for the
+// stream, and closing the handle closes the stream.
+function bind (stream: { close: () => void }, target: StreamTarget): void {
+  target[kHold]()
+  ;(target as unknown as NodeJS.EventEmitter).on('close', () => { stream.close() })
+}
