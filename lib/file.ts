@@ -18,7 +18,7 @@ import {
 } from './fs_args'
 import { toStats } from './stats'
 import { abortError, closedError, kSettle, opResult, Transfer, type Spot, type TransferKind } from './transfer'
-import { AioReadStream, AioWriteStream, kHold, kRelease } from './streams'
+import { AioReadStream, AioWriteStream, kHold, kPosition, kRelease } from './streams'
 import { readHandle, writeData, writeHandle } from './whole_file'
 
 const { O_APPEND, O_DIRECT } = fsConstants
@@ -334,6 +334,11 @@ export class AioFileHandle extends EventEmitter {
 
   [kRelease] (): void {
     this.#untrack()
+  }
+
+  [kPosition] (moveTo?: number): number {
+    if (moveTo !== undefined) this.#position = moveTo
+    return this.#position
   }
 
   #closeNow (): Promise<void> {

@@ -10,6 +10,8 @@ import { byteLength } from './bytes'
 /** The handle keeps a stream's descriptor open until the stream lets go (fs's kRef, kUnref). */
 export const kHold = Symbol('posix-aio.hold')
 export const kRelease = Symbol('posix-aio.release')
+/** The handle's own position: read, or set (a read stream with no start reads from it and moves it). */
+export const kPosition = Symbol('posix-aio.position')
 
 /** What a stream needs of its handle. */
 export interface StreamTarget {
@@ -22,14 +24,17 @@ export interface StreamTarget {
   close: () => Promise<void>
   [kHold]: () => void
   [kRelease]: () => void
+  [kPosition]: (moveTo?: number) => number
 }
 
 type ReadCallback = (error: unknown, bytesRead: number, buffer: Uint8Array) => void
 type WriteCallback = (error: unknown, bytesWritten?: number) => void
 type Callback = (error?: unknown) => void
 
-/** Reads a read stream keeps in flight ahead of its consumer, of highWaterMark bytes each. */
-export const READ_AHEAD = 8
+/** Reads a read stream keeps in flight ahead of its consumer, of WINDOW bytes each. */
+export const READ_AHEAD = 4
+/** The size of those reads (highWaterMark if that is larger). */
+export const WINDOW = 1024 * 1024
 /** Writes a write stream keeps in flight behind its producer. */
 export const WRITE_BEHIND = 8
 
@@ -51,64 +56,102 @@ function closeTarget (target: StreamTarget, error: unknown, cb: Callback): void 
   target.close().then(() => cb(error ?? null), cb)
 }
 
-/** One read ahead: where, how much, and its outcome or who waits for it. */
+/** One read ahead: where, how much, what fs's stream took of it, and its outcome. */
 interface Window {
-  position: number | undefined
+  position: number | null
   length: number
   buffer: Buffer
+  served: number
   outcome?: { error: unknown, bytesRead: number }
-  taker?: ReadCallback
+  ready?: () => void
 }
 
-// fs's ReadStream asks for one read at a time: at `pos` (when it has a
-// start) or at the handle's position, of min(highWaterMark, what is left
-// before `end`). The same requests are predicted and made ahead of time;
-// a request that is not the one predicted drops the read-ahead and starts
-// over from there.
+// fs's ReadStream asks for one read at a time, at `pos` (when it has a
+// start) or at the file position, of min(highWaterMark, what is left
+// before `end`). On a regular file, reads of about WINDOW bytes (whole
+// highWaterMarks) are made ahead of those requests, at explicit positions
+// (from the handle's position when there is no start, which moves by what
+// the stream delivers), and each request is
+// served a slice of one: the stream's own buffer goes unused (fs's
+// ReadStream pushes the buffer its read callback gives). A request that is
+// not the one expected drops the read-ahead and starts over from there.
+// Elsewhere (depth 1) each request is one read, at the file position.
 class ReadAhead {
   depth = 1
-  #windows: Window[] = []
-  #nextPosition: number | undefined
-  #nextOffset = 0
-
   // As fs's ReadStream settles them: its highWaterMark and its `end`.
   chunk = 0
   end = Infinity
+  #windows: Window[] = []
+  #next = 0
+  /** Where a stream with no start began: the handle's position. */
+  #base: number | undefined
+  /** Bytes given to the stream: its bytesRead. */
+  #delivered = 0
 
   constructor (readonly target: StreamTarget) {}
 
   read = (_fd: number, _buffer: Uint8Array, _offset: number, length: number, position: number | null | undefined,
     cb: ReadCallback): void => {
-    const at = position ?? undefined
-    let head = this.#windows[0]
-    if (head === undefined || head.position !== at || head.length !== length) {
+    let window: Window
+    if (this.depth === 1) {
+      window = this.#issue(position ?? null, length)
       this.#windows = []
-      this.#nextPosition = at
-      head = this.#issue(length)
+    } else {
+      if (position === null || position === undefined) this.#base ??= this.target[kPosition]()
+      const at = position ?? this.#base! + this.#delivered
+      const head = this.#windows[0]
+      if (head === undefined || head.position! + head.served !== at || head.served + length > head.length) {
+        this.#windows = []
+        this.#next = at
+      }
+      this.#fill()
+      window = this.#windows[0]
     }
-    this.#windows.shift()
-    while (this.#windows.length < this.depth - 1) {
-      const length = Math.min(this.chunk, this.end - (this.#nextPosition ?? this.#nextOffset) + 1)
-      if (length <= 0) break
-      this.#issue(length)
-    }
-    if (head.outcome === undefined) head.taker = cb
-    else cb(head.outcome.error, head.outcome.bytesRead, head.buffer)
+    const serve = (): void => this.#serve(window, length, cb)
+    // Always after read() returns, as fs's callbacks come.
+    if (window.outcome === undefined) window.ready = serve
+    else process.nextTick(serve)
   }
 
   close = (_fd: number, cb: Callback): void => closeTarget(this.target, undefined, cb)
 
-  #issue (length: number): Window {
-    const window: Window = { position: this.#nextPosition, length, buffer: Buffer.allocUnsafeSlow(length) }
-    this.#windows.push(window)
-    if (this.#nextPosition !== undefined) this.#nextPosition += length
-    this.#nextOffset += length
+  #fill (): void {
+    const size = this.chunk * Math.max(1, Math.floor(WINDOW / this.chunk))
+    // With no start, fs's `end` counts the bytes read.
+    const stop = (this.#base ?? 0) + this.end + 1
+    // fs asks only for bytes before its end: the first window is never empty.
+    while (this.#windows.length < this.depth && this.#next < stop) {
+      const length = Math.min(size, stop - this.#next)
+      this.#windows.push(this.#issue(this.#next, length))
+      this.#next += length
+    }
+  }
+
+  #serve (window: Window, length: number, cb: ReadCallback): void {
+    const { error, bytesRead } = window.outcome!
+    if (error !== null) {
+      this.#windows = []
+      return cb(error, 0, window.buffer)
+    }
+    const given = Math.max(0, Math.min(length, bytesRead - window.served))
+    const slice = window.buffer.subarray(window.served, window.served + given)
+    window.served += given
+    this.#delivered += given
+    // Read at the file position, a stream moves it by what it delivers.
+    if (this.#base !== undefined) this.target[kPosition](this.#base + this.#delivered)
+    // Used up, or short (the end of the file): the next request starts
+    // the next window, or starts over.
+    if (window.served >= window.length || given < length) this.#windows.shift()
+    cb(null, given, slice)
+  }
+
+  #issue (position: number | null, length: number): Window {
+    const window: Window = { position, length, buffer: Buffer.allocUnsafeSlow(length), served: 0 }
     const settle = (error: unknown, bytesRead: number): void => {
       window.outcome = { error, bytesRead }
-      window.taker?.(error, bytesRead, window.buffer)
+      window.ready?.()
     }
-    this.target.read(window.buffer, 0, length, window.position ?? null)
-      .then(({ bytesRead }) => settle(null, bytesRead), (error) => settle(error, 0))
+    this.target.read(window.buffer, 0, length, position).then(({ bytesRead }) => settle(null, bytesRead), (error) => settle(error, 0))
     return window
   }
 }

@@ -239,3 +239,23 @@ t.test(`a read stream keeps several reads in flight on a regular file (${backend
   sampling = false
   t.ok(most >= 2, `up to ${most} reads in flight`)
 })
+
+t.test(`a stream with no start reads from the handle's position and leaves it where it stopped (${backend})`, async (t) => {
+  const path = join(scratchDir(t), 'positions')
+  const data = randomBytes(300000)
+  writeFileSync(path, data)
+  const outcomes = []
+  for (const [, opener] of openers) {
+    const fh = await opener(path) as unknown as { read: (b: Buffer, o: number, l: number, p: null) => Promise<{ bytesRead: number }>, createReadStream: (o?: object) => ReadStream, close: () => Promise<void> }
+    await fh.read(Buffer.alloc(1000), 0, 1000, null)
+    const streamed: Buffer[] = []
+    const stream = fh.createReadStream({ autoClose: false, highWaterMark: 4096, end: 50000 })
+    for await (const chunk of stream) streamed.push(chunk as Buffer)
+    const after = Buffer.alloc(10)
+    await fh.read(after, 0, 10, null)
+    const bytes = Buffer.concat(streamed)
+    outcomes.push({ length: bytes.length, from: data.indexOf(bytes.subarray(0, 64)), same: bytes.equals(data.subarray(1000, 1000 + bytes.length)), after: data.indexOf(after) })
+    await fh.close()
+  }
+  t.same(outcomes[1], outcomes[0])
+})
