@@ -4,6 +4,7 @@
 // handles, reach the engine as one batch.
 import { AsyncResource } from 'node:async_hooks'
 import { constants as bufferConstants } from 'node:buffer'
+import type { ReadableStream } from 'node:stream/web'
 import { EventEmitter } from 'node:events'
 import { createInterface, type Interface } from 'node:readline'
 import { constants as fsConstants, fstat, type BigIntStats, type Stats } from 'node:fs'
@@ -11,7 +12,7 @@ import { native } from './binding'
 import { byteLength, toBytes } from './bytes'
 import { engine, OneOp } from './engine'
 import {
-  invalidArgType, invalidArgValue, outOfRange, systemError, validateInteger, validateObject, validateView
+  invalidArgType, invalidArgValue, invalidState, outOfRange, systemError, validateInteger, validateObject, validateView
 } from './errors'
 import {
   getOptions, parseFlags, parseMode, positionOf, toUnixTimestamp, validatePathArg, validateSignal
@@ -19,6 +20,7 @@ import {
 import { toStats } from './stats'
 import { abortError, closedError, kSettle, opResult, Transfer, type Spot, type TransferKind } from './transfer'
 import { AioReadStream, AioWriteStream, kHold, kPosition, kRelease } from './streams'
+import { readableWebStream } from './web_stream'
 import { readHandle, writeData, writeHandle } from './whole_file'
 
 const { O_APPEND, O_DIRECT } = fsConstants
@@ -87,6 +89,13 @@ function closeCollected (fd: number): void {
   })
 }
 
+// fs's ERR_INTERNAL_ASSERTION for a FileHandle method called on something else.
+function notAHandle (): Error {
+  return Object.assign(new Error('handle must be an instance of FileHandle\n' +
+    'This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\n' +
+    'Please open an issue with this stack trace at https://github.com/nodejs/node/issues\n'), { code: 'ERR_INTERNAL_ASSERTION' })
+}
+
 const promisedFstat = (fd: number): Promise<BigIntStats> => new Promise((resolve, reject) => {
   fstat(fd, { bigint: true }, (error, stats) => { if (error === null) resolve(stats); else reject(error) })
 })
@@ -106,6 +115,8 @@ export class AioFileHandle extends EventEmitter {
   /** A close() waiting for the calls under way: runs when the last ends. */
   #deferredClose: (() => void) | undefined
   #closing: Promise<void> | undefined
+  /** A web stream was taken (readableWebStream: one per handle). */
+  #locked = false
   readonly #resource = new AsyncResource('FILEHANDLE')
 
   /** Not for use: handles come from open(). */
@@ -130,7 +141,7 @@ export class AioFileHandle extends EventEmitter {
   read<T extends NodeJS.ArrayBufferView = Buffer> (buffer: T, options?: ReadOptions): Promise<ReadResult<T>>
   read<T extends NodeJS.ArrayBufferView = Buffer> (params?: ReadParams<T> | null): Promise<ReadResult<T>>
   read (bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<ReadResult<unknown>> {
-    return this.#call('read', () => {
+    return AioFileHandle.#call(this, 'read', () => {
       // The argument shapes fs.promises takes, resolved the way it resolves them.
       let buffer = bufferOrParams
       let offset = offsetOrOptions
@@ -168,7 +179,7 @@ export class AioFileHandle extends EventEmitter {
   write<T extends NodeJS.ArrayBufferView> (buffer: T, options?: WriteOptions | null): Promise<WriteResult<T>>
   write (data: string, position?: number | null, encoding?: BufferEncoding | null): Promise<WriteResult<string>>
   write (buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<WriteResult<unknown>> {
-    return this.#call('write', () => {
+    return AioFileHandle.#call(this, 'write', () => {
       if (typeof buffer === 'string') {
         // write(string, position, encoding); an unknown encoding is utf8, as in fs.
         if (typeof length === 'string' && length.toLowerCase() === 'hex' && buffer.length % 2 !== 0) {
@@ -200,12 +211,12 @@ export class AioFileHandle extends EventEmitter {
   }
 
   readv<T extends NodeJS.ArrayBufferView> (buffers: T[], position?: number | null): Promise<ReadvResult<T>> {
-    return this.#call('readv', () => this.#transfer('readv', validateBuffers(buffers), positionOf(position), undefined,
+    return AioFileHandle.#call(this, 'readv', () => this.#transfer('readv', validateBuffers(buffers), positionOf(position), undefined,
       (bytesRead) => ({ bytesRead, buffers })))
   }
 
   writev<T extends NodeJS.ArrayBufferView> (buffers: T[], position?: number | null): Promise<WritevResult<T>> {
-    return this.#call('writev', () => this.#transfer('writev', validateBuffers(buffers), positionOf(position), undefined,
+    return AioFileHandle.#call(this, 'writev', () => this.#transfer('writev', validateBuffers(buffers), positionOf(position), undefined,
       (bytesWritten) => ({ bytesWritten, buffers })))
   }
 
@@ -213,17 +224,17 @@ export class AioFileHandle extends EventEmitter {
   readFile (options?: { encoding?: null, signal?: AbortSignal } | null): Promise<Buffer>
   readFile (options: { encoding: BufferEncoding, signal?: AbortSignal } | BufferEncoding): Promise<string>
   readFile (options?: unknown): Promise<Buffer | string> {
-    return this.#call('readFile', () => this.#track(readHandle(this, options)))
+    return AioFileHandle.#call(this, 'readFile', () => this.#track(readHandle(this, options)))
   }
 
   /** Writes `data` (bytes, a string, or an iterable of them) at the handle's position. */
   writeFile (data: unknown, options?: unknown): Promise<void> {
-    return this.#call('writeFile', () => this.#whole(data, options))
+    return AioFileHandle.#call(this, 'writeFile', () => this.#whole(data, options))
   }
 
   /** writeFile: a handle writes at its position (at the end in append mode). */
   appendFile (data: unknown, options?: unknown): Promise<void> {
-    return this.#call('writeFile', () => this.#whole(data, options))
+    return AioFileHandle.#call(this, 'writeFile', () => this.#whole(data, options))
   }
 
   /**
@@ -244,6 +255,18 @@ export class AioFileHandle extends EventEmitter {
     return new AioWriteStream(this, options, { sequential: this.#append })
   }
 
+  /**
+   * A web ReadableStream of the file from the handle's position, as Node
+   * 20's: byte-oriented with `{ type: 'bytes' }`. One per handle.
+   */
+  readableWebStream (options: { type?: 'bytes' } = {}): ReadableStream<Uint8Array> {
+    if (this.#fd === -1) throw invalidState('The FileHandle is closed')
+    if (this.#closing !== undefined) throw invalidState('The FileHandle is closing')
+    if (this.#locked) throw invalidState('The FileHandle is locked')
+    this.#locked = true
+    return readableWebStream(this, options)
+  }
+
   /** A readline Interface over createReadStream(options), as fs's. */
   readLines (options?: unknown): Interface {
     return createInterface({ input: this.createReadStream(options), crlfDelay: Infinity })
@@ -251,24 +274,24 @@ export class AioFileHandle extends EventEmitter {
 
   /** fsync(2). */
   sync (): Promise<void> {
-    return this.#call('fsync', (fd) => this.#op('fsync', (batch) => batch.add('fsync', fd)))
+    return AioFileHandle.#call(this, 'fsync', (fd) => this.#op('fsync', (batch) => batch.add('fsync', fd)))
   }
 
   /** fdatasync(2) (fsync where there is none). */
   datasync (): Promise<void> {
-    return this.#call('fdatasync', (fd) => this.#op('fdatasync', (batch) => batch.add('fdatasync', fd)))
+    return AioFileHandle.#call(this, 'fdatasync', (fd) => this.#op('fdatasync', (batch) => batch.add('fdatasync', fd)))
   }
 
   /** Truncates (or extends with zeros) to `len` bytes; a negative `len` is 0, as in fs. */
   truncate (len: number = 0): Promise<void> {
-    return this.#call('ftruncate', (fd) => {
+    return AioFileHandle.#call(this, 'ftruncate', (fd) => {
       const length = Math.max(0, validateInteger(len, 'len', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))
       return this.#op('ftruncate', (batch) => batch.add('ftruncate', fd, length))
     })
   }
 
   chmod (mode: string | number): Promise<void> {
-    return this.#call('fchmod', (fd) => {
+    return AioFileHandle.#call(this, 'fchmod', (fd) => {
       const bits = parseMode(mode, 'mode', null)
       return this.#op('fchmod', (batch) => batch.add('fchmod', fd, bits))
     })
@@ -276,7 +299,7 @@ export class AioFileHandle extends EventEmitter {
 
   /** -1 keeps that id. */
   chown (uid: number, gid: number): Promise<void> {
-    return this.#call('fchown', (fd) => {
+    return AioFileHandle.#call(this, 'fchown', (fd) => {
       validateInteger(uid, 'uid', -1, 2 ** 32 - 1)
       validateInteger(gid, 'gid', -1, 2 ** 32 - 1)
       return this.#op('fchown', (batch) => batch.add('fchown', fd, uid, gid))
@@ -285,7 +308,7 @@ export class AioFileHandle extends EventEmitter {
 
   /** Times as Dates, seconds since the epoch, or numeric strings. */
   utimes (atime: number | string | Date, mtime: number | string | Date): Promise<void> {
-    return this.#call('futimes', (fd) => {
+    return AioFileHandle.#call(this, 'futimes', (fd) => {
       const at = toUnixTimestamp(atime, 'atime')
       const mt = toUnixTimestamp(mtime, 'mtime')
       return this.#op('futimes', (batch) => batch.add('futimes', fd, at, mt))
@@ -296,7 +319,7 @@ export class AioFileHandle extends EventEmitter {
   stat (options?: { bigint?: false }): Promise<Stats>
   stat (options: { bigint: true }): Promise<BigIntStats>
   stat (options: { bigint?: boolean } = { bigint: false }): Promise<Stats | BigIntStats> {
-    return this.#call('fstat', (fd) => {
+    return AioFileHandle.#call(this, 'fstat', (fd) => {
       // Nanoseconds as BigInts: fs's own call (the engine's fields are doubles).
       if (options.bigint === true) return this.#track(promisedFstat(fd))
       const fields = new Float64Array(18)
@@ -354,10 +377,13 @@ export class AioFileHandle extends EventEmitter {
 
   // Every call as fs.promises makes it: on a closed handle it rejects EBADF
   // ('file closed', the call's syscall); a bad argument rejects too.
-  #call<T> (syscall: string, run: (fd: number) => Promise<T>): Promise<T> {
-    if (this.#fd === -1) return Promise.reject(closedError(syscall))
+  // Called on anything but a handle, it rejects as fs's (an internal
+  // assertion there).
+  static #call<T> (handle: AioFileHandle, syscall: string, run: (fd: number) => Promise<T>): Promise<T> {
+    if (!(#fd in handle)) return Promise.reject(notAHandle())
+    if (handle.#fd === -1) return Promise.reject(closedError(syscall))
     try {
-      return run(this.#fd)
+      return run(handle.#fd)
     } catch (error) {
       return Promise.reject(error)
     }

@@ -259,3 +259,50 @@ t.test(`a stream with no start reads from the handle's position and leaves it wh
   }
   t.same(outcomes[1], outcomes[0])
 })
+
+t.test(`readableWebStream gives the file, and refuses what Node's refuses (${backend})`, async (t) => {
+  const path = join(scratchDir(t), 'web')
+  const data = randomBytes(200000)
+  writeFileSync(path, data)
+  for (const type of [undefined, 'bytes'] as const) {
+    const fh = await open(path)
+    const chunks: Uint8Array[] = []
+    for await (const chunk of fh.readableWebStream(type === undefined ? {} : { type })) chunks.push(chunk)
+    t.ok(Buffer.concat(chunks).equals(data), `type ${type}: the whole file`)
+    await fh.close()
+  }
+  const outcomes = []
+  for (const [, opener] of openers) {
+    const fh = await opener(path) as unknown as { readableWebStream: (o: unknown) => unknown, close: () => Promise<void> }
+    const errors = []
+    for (const bad of [{ type: 5 }, null]) {
+      try {
+        fh.readableWebStream(bad)
+        errors.push(null)
+      } catch (error) {
+        errors.push({ name: (error as Error).name, code: (error as { code?: string }).code, message: (error as Error).message })
+      }
+    }
+    outcomes.push(errors)
+    await fh.close()
+  }
+  t.same(outcomes[1], outcomes[0])
+})
+
+t.test(`closing the handle mid-read ends its web stream (${backend})`, async (t) => {
+  const path = join(scratchDir(t), 'web-close')
+  writeFileSync(path, randomBytes(1024 * 1024))
+  for (const type of [undefined, 'bytes'] as const) {
+    const fh = await open(path)
+    const reader = fh.readableWebStream(type === undefined ? {} : { type }).getReader()
+    const first = await reader.read()
+    t.ok(first.value!.byteLength > 0, `type ${type}: a first chunk`)
+    // Drain what is queued, then a read that waits for the file.
+    let next = await Promise.race([reader.read(), new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))])
+    while (next !== 'pending' && next.done !== true) next = await Promise.race([reader.read(), new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))])
+    const closing = fh.close()
+    await reader.closed
+    await closing
+    t.equal(fh.fd, -1, `type ${type}: closed`)
+  }
+})

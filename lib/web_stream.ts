@@ -1,0 +1,83 @@
+// fh.readableWebStream(), as Node 20's: a ReadableStream of the handle's
+// bytes from its position, byte-oriented with { type: 'bytes' }. The
+// handle stays open while the stream is readable; closing the handle
+// cancels the stream.
+import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultController } from 'node:stream/web'
+import { invalidArgType, validateObject } from './errors'
+import { kHold, kRelease } from './streams'
+
+/** What the stream needs of its handle. */
+export interface WebStreamTarget {
+  read: (buffer: Uint8Array, offset: number, length: number, position: null) => Promise<{ bytesRead: number }>
+  once: (event: 'close', listener: () => void) => unknown
+  [kHold]: () => void
+  [kRelease]: () => void
+}
+
+// A default stream's chunks: what one read of the file gives (fs's own
+// stream reads 64 KiB at a time).
+const CHUNK = 64 * 1024
+// The byte stream's buffers when the reader brings none (as Node's).
+const AUTO_ALLOCATE = 16384
+
+export function readableWebStream (target: WebStreamTarget, options: unknown): ReadableStream<Uint8Array> {
+  const { type } = validateObject(options, 'options')
+  if (type !== undefined && typeof type !== 'string') throw invalidArgType('options.type', 'of type string', type)
+  let released = false
+  // The handle is released once: at the end, on cancel, or when it closes.
+  const release = (): void => {
+    if (released) return
+    released = true
+    target[kRelease]()
+  }
+  let close: () => void
+  let readable: ReadableStream<Uint8Array>
+  if (type === 'bytes') {
+    let controller: ReadableByteStreamController
+    readable = new ReadableStream({
+      type: 'bytes',
+      autoAllocateChunkSize: AUTO_ALLOCATE,
+      start (c) { controller = c },
+      async pull (c) {
+        const view = c.byobRequest!.view!
+        const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+        const { bytesRead } = await target.read(bytes, 0, bytes.byteLength, null)
+        if (released) return c.byobRequest!.respond(0)
+        if (bytesRead === 0) {
+          release()
+          c.close()
+        }
+        c.byobRequest!.respond(bytesRead)
+      },
+      cancel: release
+    })
+    close = () => { controller.close() }
+  } else {
+    let controller: ReadableStreamDefaultController<Uint8Array>
+    readable = new ReadableStream<Uint8Array>({
+      start (c) { controller = c },
+      async pull (c) {
+        const chunk = Buffer.allocUnsafeSlow(CHUNK)
+        const { bytesRead } = await target.read(chunk, 0, CHUNK, null)
+        if (released) return
+        if (bytesRead === 0) {
+          release()
+          return c.close()
+        }
+        c.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, bytesRead))
+      },
+      cancel: release
+    })
+    close = () => { controller.close() }
+  }
+  target[kHold]()
+  // As Node's (which cancels it even while a reader holds it): the
+  // stream ends, and the handle's close goes ahead.
+  target.once('close', () => {
+    if (released) return
+    release()
+    if (readable.locked) close()
+    else void readable.cancel()
+  })
+  return readable
+}
