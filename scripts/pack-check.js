@@ -91,7 +91,7 @@ step(`packed ${packed.filename}: ${files.length} files, ${(packed.size / 1024).t
 for (const file of files) console.log(`#   ${file}`)
 
 const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'index.mjs', 'index.d.mts',
-  'dist/index.js', 'dist/index.d.ts', 'dist/binding.js', 'native/addon.cc', 'native/engine.h', prebuild]
+  'promises.mjs', 'promises.d.mts', 'dist/promises.js', 'dist/promises.d.ts', 'dist/index.js', 'dist/index.d.ts', 'dist/binding.js', 'native/addon.cc', 'native/engine.h', prebuild]
 const missing = required.filter((file) => !files.includes(file))
 if (missing.length > 0) fail(`the tarball lacks ${missing.join(', ')}`)
 // Sources, tests, build output and source maps stay out.
@@ -170,6 +170,14 @@ await AIO.write({ [a]: 'again' })
 const after = cjs.AIO.stats()
 assert.ok(after.submitted > before.submitted, 'stats through require() see the submissions made through import')
 assert.deepEqual(AIO.stats(), after)
+
+// 'posix-aio/promises': fs.promises' shape, default export included
+const fsp = await import('node:fs/promises')
+const promises = await import('posix-aio/promises')
+assert.match(import.meta.resolve('posix-aio/promises'), /\\/node_modules\\/posix-aio\\/promises\\.mjs$/)
+for (const name of Object.keys(fsp)) assert.equal(typeof promises[name], typeof fsp[name], name)
+await promises.writeFile(join(dir, 'esm-p.txt'), 'promised')
+assert.equal(await promises.default.readFile(join(dir, 'esm-p.txt'), 'utf8'), 'promised')
 console.log(\`esm: ok (engine \${AIO.backend}, stats \${JSON.stringify(after)})\`)
 `)
 
@@ -206,6 +214,10 @@ async function main () {
   assert.equal(one.toString() + two.toString(), 'hellosecond')
   await fa.close()
   await fb.close()
+  const promises = require('posix-aio/promises')
+  assert.match(require.resolve('posix-aio/promises'), /\\/node_modules\\/posix-aio\\/dist\\/promises\\.js$/)
+  await promises.appendFile(a, '!')
+  assert.equal(await promises.readFile(a, 'utf8'), 'hello from cjs!')
   console.log(\`cjs: ok (engine \${AIO.backend}, stats \${JSON.stringify(AIO.stats())})\`)
 }
 main().catch((err) => { console.error(err); process.exit(1) })
@@ -227,6 +239,7 @@ for (const script of ['esm.mjs', 'cjs.cjs']) {
 const typed = `
 import { AIO, ControlBlock, LogWriter, open } from 'posix-aio'
 import type { AioFileHandle, AioStats, LogWriterOptions, ReadResult } from 'posix-aio'
+import { readFile, writeFile } from 'posix-aio/promises'
 
 export async function check (path: string): Promise<number> {
   const fh: AioFileHandle = await open(path, 'w+')
@@ -249,7 +262,9 @@ export async function check (path: string): Promise<number> {
   // @ts-expect-error open() takes a path, not a number
   await open(42)
   await fh.close()
-  return done[0] + bytes + written[path] + stats.submitted + (accepted ? 1 : 0)
+  await writeFile(path, 'typed')
+  const text: string | Buffer = await readFile(path, 'utf8')
+  return text.length + done[0] + bytes + written[path] + stats.submitted + (accepted ? 1 : 0)
 }
 `
 fs.writeFileSync(path.join(app, 'typed.ts'), typed)
@@ -261,7 +276,7 @@ const listed = run('tsc', process.execPath, [tsc, '--noEmit', '--strict', '--lis
   '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'),
   'typed.ts', 'typed.mts'], { cwd: app, env: useEnv }).split('\n')
 // Both were resolved through the installed package's exports map.
-for (const file of ['index.d.mts', 'dist/index.d.ts']) {
+for (const file of ['index.d.mts', 'dist/index.d.ts', 'promises.d.mts', 'dist/promises.d.ts']) {
   if (!listed.includes(path.join(installed, file))) fail(`tsc did not use the installed ${file}`)
 }
 

@@ -1,0 +1,116 @@
+// 'posix-aio/promises' side by side with node:fs/promises: the same exports,
+// and readFile, writeFile and appendFile (through the engine) with the same
+// results, files and errors.
+import t, { type Test } from 'tap'
+import { readFileSync, writeFileSync } from 'node:fs'
+import * as fsp from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import * as aio from '../lib/promises'
+import { AIO, open } from '../lib/index'
+import { backend, bad, plain, scratchDir, statsDelta } from './helpers'
+
+type Call = (api: typeof aio, dir: string) => Promise<unknown>
+
+// Runs each call against fs.promises and against posix-aio/promises, each in
+// a directory of its own holding `initial`: the same outcome, the same files.
+async function sideBySide (t: Test, initial: Record<string, string>, calls: Call[]): Promise<void> {
+  const root = scratchDir(t)
+  const dirs = { fs: join(root, 'fs'), aio: join(root, 'aio') }
+  for (const dir of Object.values(dirs)) {
+    await fsp.mkdir(dir)
+    for (const [name, text] of Object.entries(initial)) writeFileSync(join(dir, name), text)
+  }
+  for (const [i, call] of calls.entries()) {
+    const outcome = async (api: typeof aio, dir: string): Promise<unknown> => {
+      try {
+        return plain(await call(api, dir))
+      } catch (error) {
+        return JSON.parse(JSON.stringify(plain(error)).replaceAll(dir, '<dir>'))
+      }
+    }
+    const expected = await outcome(fsp as unknown as typeof aio, dirs.fs)
+    t.same(await outcome(aio, dirs.aio), expected, `call ${i}: ${String(call).replace(/\s+/g, ' ')}`)
+  }
+  const files = async (dir: string): Promise<Record<string, string>> => Object.fromEntries(await Promise.all(
+    (await fsp.readdir(dir)).sort().map(async (name) => [name, (await fsp.readFile(join(dir, name))).toString('hex')])))
+  t.same(await files(dirs.aio), await files(dirs.fs), 'the same files are left behind')
+}
+
+t.test(`every export of node:fs/promises, of the same kind (${backend})`, async (t) => {
+  for (const name of Object.keys(fsp).filter((key) => key !== 'default')) t.equal(typeof (aio as Record<string, unknown>)[name], typeof (fsp as Record<string, unknown>)[name], name)
+  t.equal(aio.stat, fsp.stat, "what the engine does not do is Node's own")
+  t.equal(aio.open, open, 'open is the engine\'s')
+})
+
+t.test(`readFile like fs.promises (${backend})`, (t) => sideBySide(t, { a: 'héllo', empty: '' }, [
+  (api, dir) => api.readFile(join(dir, 'a')),
+  (api, dir) => api.readFile(join(dir, 'a'), 'utf8'),
+  (api, dir) => api.readFile(join(dir, 'a'), { encoding: 'latin1', flag: 'r+' }),
+  (api, dir) => api.readFile(join(dir, 'empty'), 'utf8'),
+  (api, dir) => api.readFile(join(dir, 'a'), { encoding: 'utf8' }),
+  (api, dir) => api.readFile(join(dir, 'missing')),
+  (api, dir) => api.readFile(dir),
+  (api, dir) => api.readFile(join(dir, 'a'), bad({ encoding: 'bogus' })),
+  (api, dir) => api.readFile(join(dir, 'a'), bad(5)),
+  (api, dir) => api.readFile(join(dir, 'a'), { signal: AbortSignal.abort() }),
+  (api, dir) => api.readFile(join(dir, 'a'), bad({ flag: 'zz' })),
+  (api, dir) => api.readFile(join(dir, 'new'), { flag: 'a+' }),
+  (api) => api.readFile(bad(5)),
+  (api) => api.readFile(bad('x\u0000')),
+  (api, dir) => api.readFile(new URL(`file://${join(dir, 'a')}`), 'utf8'),
+  (api, dir) => api.readFile(Buffer.from(join(dir, 'a')), 'utf8')
+]))
+
+t.test(`writeFile and appendFile like fs.promises (${backend})`, (t) => sideBySide(t, { old: 'old text\n' }, [
+  (api, dir) => api.writeFile(join(dir, 'w'), 'written\n'),
+  (api, dir) => api.writeFile(join(dir, 'w2'), Buffer.from([1, 2, 3])),
+  (api, dir) => api.writeFile(join(dir, 'w3'), new Uint16Array([0x4142])),
+  (api, dir) => api.writeFile(join(dir, 'w4'), '6869', 'hex'),
+  (api, dir) => api.writeFile(join(dir, 'w5'), ['a', 'b'], { flush: true }),
+  (api, dir) => api.writeFile(join(dir, 'w6'), Readable.from(['s', 't'])),
+  (api, dir) => api.writeFile(join(dir, 'old'), 'replaced'),
+  (api, dir) => api.writeFile(join(dir, 'old'), 'x', { flag: 'wx' }),
+  (api, dir) => api.writeFile(join(dir, 'w7'), 'moded', { mode: 0o600 }).then(() => fsp.stat(join(dir, 'w7'))).then((s) => s.mode),
+  (api, dir) => api.writeFile(join(dir, 'w8'), bad(5)),
+  (api, dir) => api.writeFile(join(dir, 'w9'), 'x', bad({ flush: 'yes' })),
+  (api, dir) => api.writeFile(join(dir, 'w10'), 'x', bad({ signal: 1 })),
+  (api, dir) => api.writeFile(join(dir, 'w11'), 'x', { signal: AbortSignal.abort() }),
+  (api, dir) => api.writeFile(join(dir, 'no', 'such'), 'x'),
+  (api, dir) => api.appendFile(join(dir, 'old'), ' and more'),
+  (api, dir) => api.appendFile(join(dir, 'a1'), 'new', 'latin1'),
+  (api, dir) => api.appendFile(join(dir, 'a2'), 'x', { flag: 'a+' }),
+  (api, dir) => api.appendFile(join(dir, 'a4'), 'y', { encoding: 'utf8' }),
+  (api, dir) => api.appendFile(join(dir, 'a3'), bad(null))
+]))
+
+t.test(`readFile and writeFile take a handle, ours or fs's (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  for (const [name, opener] of [['ours', open], ['fs', fsp.open]] as const) {
+    const path = join(dir, name)
+    writeFileSync(path, 'from a handle')
+    const handle = await opener(path, 'r+')
+    t.equal(await aio.readFile(handle, 'utf8'), 'from a handle', `${name}: read from its position`)
+    await aio.writeFile(handle, '!')
+    await aio.appendFile(handle, '?')
+    t.ok(handle.fd > 0, `${name}: the handle stays open`)
+    await handle.close()
+    t.equal(readFileSync(path, 'utf8'), 'from a handle!?', `${name}: written at its position`)
+  }
+})
+
+t.test(`readFile, writeFile and appendFile go through the engine, a handle closed behind them (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const path = join(dir, 'engine')
+  const delta = await statsDelta(async () => {
+    await aio.writeFile(path, 'through the engine')
+    await aio.appendFile(path, '!')
+    t.equal(await aio.readFile(path, 'utf8'), 'through the engine!')
+  })
+  t.ok(delta.submitted >= 9, `${delta.submitted} ops submitted (open, write, close; open, fstat, read, close, …)`)
+  t.equal(AIO.stats().inFlight, 0)
+  // A read that fails closes the file it opened, as fs's does.
+  const before = (await fsp.readdir('/proc/self/fd')).length
+  await t.rejects(aio.readFile(dir), { code: 'EISDIR', syscall: 'read' })
+  t.equal((await fsp.readdir('/proc/self/fd')).length, before, 'no descriptor left open')
+})
