@@ -107,6 +107,11 @@ export function fileTooLarge (size: number, limit: number, path: string): RangeE
   return Object.assign(withCode(new RangeError(`File size (${size}) is greater than ${limit} bytes`), 'ERR_FS_FILE_TOO_LARGE'), { path })
 }
 
+/** An Error with a code and nothing else (as Node's own for a stream destroyed, …). */
+export function codeError (message: string, code: string): Error & { code: string } {
+  return withCode(new Error(message), code)
+}
+
 export function invalidState (message: string): Error & { code: string } {
   return withCode(new Error(`Invalid state: ${message}`), 'ERR_INVALID_STATE')
 }
@@ -118,6 +123,11 @@ export function validateInteger (value: unknown, name: string, min: number, max:
   if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value)
   if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value)
   return value
+}
+
+export function validateCallback (cb: unknown): ((error?: Error | null) => void) | undefined {
+  if (cb !== undefined && typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb)
+  return cb as ((error?: Error | null) => void) | undefined
 }
 
 export const MAX_FD = 2 ** 31 - 1

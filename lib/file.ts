@@ -21,6 +21,7 @@ import { toStats } from './stats'
 import { abortError, closedError, kSettle, opResult, Transfer, type Spot, type TransferKind } from './transfer'
 import { AioReadStream, AioWriteStream, kHold, kPosition, kRelease } from './streams'
 import { readableWebStream } from './web_stream'
+import { collected } from './collected'
 import { readHandle, writeData, writeHandle } from './whole_file'
 
 const { O_APPEND, O_DIRECT } = fsConstants
@@ -68,26 +69,6 @@ function validateBuffers (value: unknown): Uint8Array[] {
 }
 
 const kCreate = Symbol('posix-aio.createFileHandle')
-
-// A handle dropped without close() is closed when it is collected, with
-// fs's warnings (its file descriptor, once; the deprecation, once).
-const collected = new FinalizationRegistry<number>(closeCollected)
-let deprecationWarned = false
-
-function closeCollected (fd: number): void {
-  opResult('close', (batch) => batch.add('close', fd)).then(() => {
-    process.emitWarning(`Closing file descriptor ${fd} on garbage collection`)
-    if (deprecationWarned) return
-    deprecationWarned = true
-    process.emitWarning('Closing a FileHandle object on garbage collection is deprecated. ' +
-      'Please close FileHandle objects explicitly using FileHandle.prototype.close(). ' +
-      'In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
-    'DeprecationWarning', 'DEP0137')
-  }, (error: Error) => {
-    // As fs: a failed close on collection is an uncaught exception.
-    setImmediate(() => { throw Object.assign(error, { message: `${error.message} (closing file descriptor ${fd} on garbage collection)` }) })
-  })
-}
 
 // fs's ERR_INTERNAL_ASSERTION for a FileHandle method called on something else.
 function notAHandle (): Error {

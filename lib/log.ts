@@ -18,9 +18,9 @@ import { dirname } from 'node:path'
 import { native } from './binding'
 import { skipBytes } from './bytes'
 import { Batch, engine } from './engine'
-import { invalidArgType, invalidState, systemError, validatePath, validateView } from './errors'
+import { codeError, invalidArgType, invalidState, systemError, validateCallback, validatePath, validateView } from './errors'
 import { parseLogWriterOptions, type LogWriterConfig, type LogWriterOptions } from './log_options'
-import { BUSY_MS, flushAtExit, forgetAtExit, kExit, openAtExit, unwrittenOf, writeAllSync } from './log_sync'
+import { BUSY_MS, flushAtExit, forgetAtExit, kExit, openAtExit, unwrittenOf, writeAllSync, type InFlight } from './log_sync'
 
 export type { Durability, LogWriterOptions } from './log_options'
 
@@ -40,31 +40,15 @@ interface Waiter {
 // The growing string is made a Buffer at this many characters (see #cut).
 const PIECE = 64 * 1024
 
-function delay (ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-function codeError (message: string, code: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code })
-}
-
-function validateCallback (cb: unknown): Callback | undefined {
-  if (cb !== undefined && typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb)
-  return cb as Callback | undefined
-}
-
 type Life = 'open' | 'ending' | 'stopped'
 type Phase = 'opening' | 'idle' | 'writing' | 'reopening' | 'closing' | 'closed'
 
-/** A batch in flight: units [start, end) of the stream. */
-interface InFlightBatch {
+/** A batch in flight: units [start, end) of the stream (its op: flushSync cancels exactly that one). */
+interface InFlightBatch extends InFlight {
   start: number
   end: number
-  /** What it has not yet written. */
   rest: Buffer[]
-  /** Its op's batch (one op) while the engine has it: flushSync cancels exactly that op. */
   op: Batch | undefined
-  /** That op's result, once JS has it (before the batch goes on). */
   result: number | undefined
   /** flushSync took its unwritten bytes and wrote them itself. */
   takenOver: boolean
@@ -373,7 +357,7 @@ export class LogWriter extends EventEmitter {
       if (result === EAGAIN) {
         // A non-blocking descriptor (a pipe) is full: try again shortly
         // (unless flushSync or the exit took the bytes meanwhile).
-        await delay(BUSY_MS)
+        await new Promise((resolve) => setTimeout(resolve, BUSY_MS))
         if (batch.takenOver) return undefined
         continue
       }
