@@ -41,6 +41,18 @@ export interface OpArgs {
   fchown: [fd: number, uid: number, gid: number]
   /** Seconds since the epoch (fractions to the microsecond, as fs). */
   futimes: [fd: number, atime: number, mtime: number]
+  /** Fills `out` as fstat does, for a path (followed) or a link itself (lstat). */
+  stat: [path: string | Uint8Array, out: Float64Array]
+  lstat: [path: string | Uint8Array, out: Float64Array]
+  access: [path: string | Uint8Array, mode: number]
+  unlink: [path: string | Uint8Array]
+  rename: [from: string | Uint8Array, to: string | Uint8Array]
+  mkdir: [path: string | Uint8Array, mode: number]
+  chmod: [path: string | Uint8Array, mode: number]
+  utimes: [path: string | Uint8Array, atime: number, mtime: number]
+  link: [existing: string | Uint8Array, created: string | Uint8Array]
+  /** A link at `path` to `target`. */
+  symlink: [target: string | Uint8Array, path: string | Uint8Array]
 }
 export type OpName = keyof OpArgs
 

@@ -159,6 +159,9 @@ class Decoder {
       case Arg::kPath:
         op.path = ToPath(Ref());
         return;
+      case Arg::kPath2:
+        op.path2 = ToPath(Ref());
+        return;
       case Arg::kFlags:
         op.flags = ToInt(env_, in_.Next(), INT_MIN, INT_MAX, "flags");
         return;

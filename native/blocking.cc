@@ -65,15 +65,27 @@ ssize_t VectorAt(const Op& op, bool out) {
 double Seconds(const struct timespec& t) { return static_cast<double>(t.tv_sec); }
 double Nanos(const struct timespec& t) { return static_cast<double>(t.tv_nsec); }
 
-// Fills out[kFstatFields] (see kFstatFields in op.h) the way libuv's uv_fs_fstat
-// does, so the values equal fs.fstat's: statx on Linux (for the real
-// birthtime), fstat where statx is missing or refused.
-int FillStat(int fd, double* out) {
+// What FillStat describes: a descriptor (path null), or a path, followed
+// or (lstat) not.
+struct StatTarget {
+  int fd;
+  const char* path;
+  bool follow;
+};
+
+// Fills out[kFstatFields] (see kFstatFields in op.h) the way libuv's
+// uv_fs_fstat, uv_fs_stat and uv_fs_lstat do, so the values equal fs's:
+// statx on Linux (for the real birthtime), (f/l)stat where statx is
+// missing or refused.
+int FillStat(StatTarget target, double* out) {
 #if defined(__linux__) && defined(STATX_BASIC_STATS)
   struct statx sx;
   int rc;
   do {
-    rc = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &sx);
+    rc = target.path == nullptr
+             ? statx(target.fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &sx)
+             : statx(AT_FDCWD, target.path, target.follow ? 0 : AT_SYMLINK_NOFOLLOW,
+                     STATX_BASIC_STATS | STATX_BTIME, &sx);
   } while (rc != 0 && errno == EINTR);
   if (rc == 0) {
     double fields[kFstatFields] = {
@@ -106,7 +118,10 @@ int FillStat(int fd, double* out) {
   }
 #endif
   struct stat st;
-  if (fstat(fd, &st) != 0) return -errno;
+  int rc2 = target.path == nullptr ? fstat(target.fd, &st)
+            : target.follow        ? stat(target.path, &st)
+                                   : lstat(target.path, &st);
+  if (rc2 != 0) return -errno;
 #if defined(__APPLE__)
   const struct timespec &atime = st.st_atimespec, &mtime = st.st_mtimespec,
                         &ctime = st.st_ctimespec, &btime = st.st_birthtimespec;
@@ -264,7 +279,55 @@ void FstatBlocking(Op& op) {
   // The glue checked the buffer's size; never trust it blindly here.
   op.result = op.length < kFstatFields * sizeof(double)
                   ? -EINVAL
-                  : FillStat(op.fd, reinterpret_cast<double*>(op.data));
+                  : FillStat({op.fd, nullptr, true}, reinterpret_cast<double*>(op.data));
+}
+
+namespace {
+
+void StatPath(Op& op, bool follow) {
+  op.result = op.length < kFstatFields * sizeof(double)
+                  ? -EINVAL
+                  : FillStat({-1, op.path.c_str(), follow}, reinterpret_cast<double*>(op.data));
+}
+
+}  // namespace
+
+void StatBlocking(Op& op) { StatPath(op, true); }
+
+void LstatBlocking(Op& op) { StatPath(op, false); }
+
+void AccessBlocking(Op& op) {
+  op.result = Retry([&] { return access(op.path.c_str(), op.mode); });
+}
+
+void UnlinkBlocking(Op& op) {
+  op.result = Retry([&] { return unlink(op.path.c_str()); });
+}
+
+void RenameBlocking(Op& op) {
+  op.result = Retry([&] { return rename(op.path.c_str(), op.path2.c_str()); });
+}
+
+void MkdirBlocking(Op& op) {
+  op.result = Retry([&] { return mkdir(op.path.c_str(), static_cast<mode_t>(op.mode)); });
+}
+
+void ChmodBlocking(Op& op) {
+  op.result = Retry([&] { return chmod(op.path.c_str(), static_cast<mode_t>(op.mode)); });
+}
+
+void UtimesBlocking(Op& op) {
+  struct timespec times[2];
+  for (int i = 0; i < 2; ++i) times[i] = ToTimespec(op.times[i]);
+  op.result = Retry([&] { return utimensat(AT_FDCWD, op.path.c_str(), times, 0); });
+}
+
+void LinkBlocking(Op& op) {
+  op.result = Retry([&] { return link(op.path.c_str(), op.path2.c_str()); });
+}
+
+void SymlinkBlocking(Op& op) {
+  op.result = Retry([&] { return symlink(op.path.c_str(), op.path2.c_str()); });
 }
 
 void WriteFileBlocking(Op& op) { op.result = WriteWholeFile(op); }

@@ -44,6 +44,16 @@ enum class OpKind : uint8_t {
   kFchmod,
   kFchown,
   kFutimes,
+  kStat,
+  kLstat,
+  kAccess,
+  kUnlink,
+  kRename,
+  kMkdir,
+  kChmod,
+  kUtimes,
+  kLink,
+  kSymlink,
   kCount,
 };
 
@@ -75,6 +85,7 @@ struct Op {
   int64_t owner[2] = {-1, -1};    // uid, gid; -1 leaves one as it is
   double times[2] = {0, 0};       // atime, mtime in seconds since the epoch
   std::string path;
+  std::string path2;        // the second path: rename's and link's new one, symlink's link
   std::vector<struct iovec> iov;  // windows of pinned buffers
 
   // Outcome: bytes, a new fd, a size, or -errno.
@@ -113,6 +124,7 @@ enum class Arg : uint8_t {
   kStatOut,   // a Float64Array of kFstatFields or more -> data, length (pinned)
   kOwner,     // a uid, then a gid, each -1 or 0..2^32-2 -> owner
   kTimes,     // atime, then mtime, in seconds (finite) -> times
+  kPath2,     // as kPath -> path2
 };
 
 constexpr size_t kMaxArgs = 8;
@@ -150,7 +162,17 @@ void FstatBlocking(Op& op);       // fills kFstatFields doubles; result 0
 void WriteFileBlocking(Op& op);   // open, write, sync, close; see WriteFileFailure
 void FchmodBlocking(Op& op);
 void FchownBlocking(Op& op);
-void FutimesBlocking(Op& op);     // futimens, to the nanosecond
+void FutimesBlocking(Op& op);     // futimens, to the microsecond (as libuv)
+void StatBlocking(Op& op);        // fills kFstatFields doubles; result 0
+void LstatBlocking(Op& op);       // the same, of a link itself
+void AccessBlocking(Op& op);      // access(2), mode: F_OK or R_OK | W_OK | X_OK
+void UnlinkBlocking(Op& op);
+void RenameBlocking(Op& op);
+void MkdirBlocking(Op& op);
+void ChmodBlocking(Op& op);
+void UtimesBlocking(Op& op);
+void LinkBlocking(Op& op);
+void SymlinkBlocking(Op& op);     // a link at path2 to path
 
 using A = Arg;
 inline constexpr OpTraits kOpTraits[] = {
@@ -189,6 +211,27 @@ inline constexpr OpTraits kOpTraits[] = {
      FchownBlocking},
     {OpKind::kFutimes, "futimes", {A::kFd, A::kTimes}, true, false, -1, true,
      FutimesBlocking},
+    // By path, on the pool too.
+    {OpKind::kStat, "stat", {A::kPath, A::kStatOut}, true, false, -1, false,
+     StatBlocking},
+    {OpKind::kLstat, "lstat", {A::kPath, A::kStatOut}, true, false, -1, false,
+     LstatBlocking},
+    {OpKind::kAccess, "access", {A::kPath, A::kMode}, true, false, -1, false,
+     AccessBlocking},
+    {OpKind::kUnlink, "unlink", {A::kPath}, true, false, -1, true,
+     UnlinkBlocking},
+    {OpKind::kRename, "rename", {A::kPath, A::kPath2}, true, false, -1, true,
+     RenameBlocking},
+    {OpKind::kMkdir, "mkdir", {A::kPath, A::kMode}, true, false, -1, true,
+     MkdirBlocking},
+    {OpKind::kChmod, "chmod", {A::kPath, A::kMode}, true, false, -1, true,
+     ChmodBlocking},
+    {OpKind::kUtimes, "utimes", {A::kPath, A::kTimes}, true, false, -1, true,
+     UtimesBlocking},
+    {OpKind::kLink, "link", {A::kPath, A::kPath2}, true, false, -1, true,
+     LinkBlocking},
+    {OpKind::kSymlink, "symlink", {A::kPath, A::kPath2}, true, false, -1, true,
+     SymlinkBlocking},
 };
 
 // Every kind has its row, in OpKind's order.
