@@ -120,7 +120,8 @@ export class OneOp extends TickOp {
   #resolve!: (result: number) => void
   #reject!: (error: unknown) => void
 
-  constructor (readonly syscall: string, readonly describe: (batch: Batch) => void, readonly path?: string) {
+  constructor (readonly syscall: string, readonly describe: (batch: Batch) => void, readonly path?: string,
+    readonly dest?: string) {
     super(false)
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve
@@ -129,7 +130,7 @@ export class OneOp extends TickOp {
   }
 
   complete (result: number): void {
-    if (result < 0) this.#reject(systemError(result, this.syscall, this.path))
+    if (result < 0) this.#reject(systemError(result, this.syscall, this.path, this.dest))
     else this.#resolve(result)
   }
 

@@ -8,6 +8,7 @@ export interface SystemError extends Error {
   code: string
   syscall: string
   path?: string
+  dest?: string
 }
 
 const systemErrors = getSystemErrorMap()
@@ -22,15 +23,17 @@ for (const [code, description] of [
 }
 
 /** An `fs`-style error for a negative errno (as the engines report them). */
-export function systemError (errno: number, syscall: string, path?: string): SystemError {
+export function systemError (errno: number, syscall: string, path?: string, dest?: string): SystemError {
   const [code, description] = systemErrors.get(errno) ?? ['UNKNOWN', 'unknown error']
   let message = `${code}: ${description}, ${syscall}`
   if (path !== undefined) message += ` '${path}'`
+  if (dest !== undefined) message += ` -> '${dest}'`
   const error = new Error(message) as SystemError
   error.errno = errno
   error.code = code
   error.syscall = syscall
   if (path !== undefined) error.path = path
+  if (dest !== undefined) error.dest = dest
   return error
 }
 

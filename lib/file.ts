@@ -15,7 +15,7 @@ import {
   invalidArgType, invalidArgValue, invalidState, outOfRange, systemError, validateInteger, validateObject, validateView
 } from './errors'
 import {
-  getOptions, parseFlags, parseMode, positionOf, toUnixTimestamp, validatePathArg, validateSignal
+  getOptions, parseFlags, parseMode, positionOf, shownPath, toUnixTimestamp, validatePathArg, validateSignal
 } from './fs_args'
 import { toStats } from './stats'
 import { abortError, closedError, kSettle, opResult, Transfer, type Spot, type TransferKind } from './transfer'
@@ -463,8 +463,7 @@ export function open (path: string | Buffer | URL, flags: string | number = 'r',
       throw invalidArgType('options.direct', 'of type boolean', opts.direct)
     }
     if (opts.direct === true) openFlags |= O_DIRECT
-    const shown = typeof name === 'string' ? name : Buffer.from(name).toString()
-    opened = new OneOp('open', (batch) => batch.add('open', name, openFlags, openMode), shown)
+    opened = new OneOp('open', (batch) => batch.add('open', name, openFlags, openMode), shownPath(name))
   } catch (error) {
     return Promise.reject(error)
   }

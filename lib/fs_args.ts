@@ -39,15 +39,20 @@ export function positionOf (value: unknown): number | null {
   return Number.isSafeInteger(value) && (value as number) >= 0 ? value as number : null
 }
 
-export function validatePathArg (value: unknown): string | Uint8Array {
+export function validatePathArg (value: unknown, name = 'path'): string | Uint8Array {
   const path = value instanceof URL ? fileURLToPath(value) : value
   if (typeof path !== 'string' && !(path instanceof Uint8Array)) {
-    throw invalidArgType('path', 'of type string or an instance of Buffer or URL', value)
+    throw invalidArgType(name, 'of type string or an instance of Buffer or URL', value)
   }
   if (typeof path === 'string' ? path.includes('\u0000') : path.includes(0)) {
-    throw invalidArgValue('path', path, 'must be a string, Uint8Array, or URL without null bytes')
+    throw invalidArgValue(name, path, 'must be a string, Uint8Array, or URL without null bytes')
   }
   return path
+}
+
+/** A path as fs's messages show it. */
+export function shownPath (path: string | Uint8Array): string {
+  return typeof path === 'string' ? path : Buffer.from(path).toString()
 }
 
 export function parseFlags (value: unknown): number {

@@ -1,7 +1,8 @@
 // 'posix-aio/promises': the shape of node:fs/promises, every export with its
-// signature and behaviour. open, readFile, writeFile and appendFile go
-// through the engine (as fs.promises' own: open, the handle's calls,
-// close); every other export is Node's own function.
+// signature and behaviour. Through the engine: open, readFile, writeFile,
+// appendFile and truncate (as fs.promises' own: open, the handle's calls,
+// close), and the one-op functions of paths.ts; every other export is
+// Node's own function.
 import { readFile as fsReadFile, writeFile as fsWriteFile } from 'node:fs/promises'
 import { invalidArgType } from './errors'
 import { AioFileHandle, open } from './file'
@@ -10,10 +11,10 @@ import { abortError } from './transfer'
 import { writeData, writeHandle } from './whole_file'
 
 export {
-  access, chmod, chown, constants, copyFile, cp, lchmod, lchown, link, lstat, lutimes, mkdir,
-  mkdtemp, opendir, readdir, readlink, realpath, rename, rm, rmdir, stat, statfs, symlink, truncate, unlink, utimes,
-  watch
+  chown, constants, copyFile, cp, lchmod, lchown, lutimes, mkdtemp, opendir, readdir, readlink, realpath, rm, rmdir,
+  statfs, watch
 } from 'node:fs/promises'
+export { access, chmod, link, lstat, mkdir, rename, stat, symlink, unlink, utimes } from './paths'
 export { open }
 
 type Path = string | Buffer | URL
@@ -88,4 +89,10 @@ export async function appendFile (path: Path | AioFileHandle, data: unknown, opt
   const opts = { ...getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'a' }) }
   opts.flag = (opts.flag as string | undefined) || 'a'
   return writeFile(path, data, opts)
+}
+
+/** fs.promises.truncate: opened 'r+', truncated (a negative length is 0), closed. */
+export async function truncate (path: Path, len: number = 0): Promise<void> {
+  const handle = await open(path, 'r+')
+  return closing(handle.truncate(len), handle)
 }

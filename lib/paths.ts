@@ -1,0 +1,107 @@
+// The functions of fs.promises on paths that the engine runs, each one op:
+// access, stat, lstat, unlink, rename, mkdir, chmod, utimes, link and
+// symlink. Arguments are checked and
+// errors shaped as fs.promises does; what the engine has no op for
+// (BigInt stats, a recursive mkdir) is fs.promises' own call.
+import { constants as fsConstants, type BigIntStats, type Stats } from 'node:fs'
+import { lstat as fsLstat, mkdir as fsMkdir, stat as fsStat } from 'node:fs/promises'
+import { engine, OneOp, type Batch } from './engine'
+import { invalidArgType } from './errors'
+import { parseMode, shownPath, toUnixTimestamp, validatePathArg } from './fs_args'
+import { toStats } from './stats'
+
+const { F_OK, R_OK, W_OK, X_OK } = fsConstants
+const ACCESS_MAX = F_OK | R_OK | W_OK | X_OK
+
+type Path = string | Buffer | URL
+
+// One op on one path (and `to`, for the two-path calls): fs's error names both.
+function pathOp (syscall: string, path: string | Uint8Array, describe: (batch: Batch) => void,
+  to?: string | Uint8Array): Promise<void> {
+  const op = new OneOp(syscall, describe, shownPath(path), to === undefined ? undefined : shownPath(to))
+  return engine().soon(op).promise.then(() => {})
+}
+
+export async function access (path: Path, mode: number = F_OK): Promise<void> {
+  const name = validatePathArg(path)
+  let bits = mode ?? F_OK
+  // Node 20 aborts the process on a mode that is not a number.
+  if (typeof bits !== 'number') throw invalidArgType('mode', 'of type number', bits)
+  bits = Math.trunc(bits)
+  if (!(bits >= 0 && bits <= ACCESS_MAX)) {
+    throw Object.assign(new RangeError(`mode is out of range: >= ${F_OK} && <= ${ACCESS_MAX}`), { code: 'ERR_OUT_OF_RANGE' })
+  }
+  return pathOp('access', name, (batch) => batch.add('access', name, bits))
+}
+
+async function statOf (kind: 'stat' | 'lstat', path: Path, options: { bigint?: boolean }): Promise<Stats | BigIntStats> {
+  const name = validatePathArg(path)
+  // Nanoseconds as BigInts: fs's own call (the engine's fields are doubles).
+  if (options.bigint === true) return (kind === 'stat' ? fsStat : fsLstat)(path, { bigint: true })
+  const fields = new Float64Array(18)
+  await pathOp(kind, name, (batch) => batch.add(kind, name, fields))
+  return toStats(fields)
+}
+
+/** fs.Stats of `path`, as fs.promises.stat; `{ bigint: true }` is fs's own call. */
+export function stat (path: Path, options?: { bigint?: false }): Promise<Stats>
+export function stat (path: Path, options: { bigint: true }): Promise<BigIntStats>
+export async function stat (path: Path, options: { bigint?: boolean } = { bigint: false }): Promise<Stats | BigIntStats> {
+  return statOf('stat', path, options)
+}
+
+/** fs.Stats of a link itself, as fs.promises.lstat. */
+export function lstat (path: Path, options?: { bigint?: false }): Promise<Stats>
+export function lstat (path: Path, options: { bigint: true }): Promise<BigIntStats>
+export async function lstat (path: Path, options: { bigint?: boolean } = { bigint: false }): Promise<Stats | BigIntStats> {
+  return statOf('lstat', path, options)
+}
+
+export async function unlink (path: Path): Promise<void> {
+  const name = validatePathArg(path)
+  return pathOp('unlink', name, (batch) => batch.add('unlink', name))
+}
+
+export async function rename (oldPath: Path, newPath: Path): Promise<void> {
+  const from = validatePathArg(oldPath, 'oldPath')
+  const to = validatePathArg(newPath, 'newPath')
+  return pathOp('rename', from, (batch) => batch.add('rename', from, to), to)
+}
+
+/** As fs.promises.mkdir; `{ recursive: true }` is fs's own call (it resolves the first directory made). */
+export async function mkdir (path: Path, options?: number | string | { recursive?: boolean, mode?: number | string }): Promise<string | undefined> {
+  const opts = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options ?? {}
+  const { recursive = false, mode = 0o777 } = opts
+  const name = validatePathArg(path)
+  if (typeof recursive !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', recursive)
+  const bits = parseMode(mode, 'mode', 0o777)
+  if (recursive) return fsMkdir(path, { recursive, mode: bits })
+  await pathOp('mkdir', name, (batch) => batch.add('mkdir', name, bits))
+  return undefined
+}
+
+export async function chmod (path: Path, mode: number | string): Promise<void> {
+  const name = validatePathArg(path)
+  const bits = parseMode(mode, 'mode', null)
+  return pathOp('chmod', name, (batch) => batch.add('chmod', name, bits))
+}
+
+export async function utimes (path: Path, atime: number | string | Date, mtime: number | string | Date): Promise<void> {
+  const name = validatePathArg(path)
+  const at = toUnixTimestamp(atime, 'time')
+  const mt = toUnixTimestamp(mtime, 'time')
+  return pathOp('utime', name, (batch) => batch.add('utimes', name, at, mt))
+}
+
+export async function link (existingPath: Path, newPath: Path): Promise<void> {
+  const from = validatePathArg(existingPath, 'existingPath')
+  const to = validatePathArg(newPath, 'newPath')
+  return pathOp('link', from, (batch) => batch.add('link', from, to), to)
+}
+
+/** A link at `path` to `target`; `type` matters only on Windows, as in fs. */
+export async function symlink (target: Path, path: Path, _type?: string | null): Promise<void> {
+  const to = validatePathArg(target, 'target')
+  const at = validatePathArg(path)
+  return pathOp('symlink', to, (batch) => batch.add('symlink', to, at), at)
+}
