@@ -53,6 +53,8 @@ export interface OpArgs {
   link: [existing: string | Uint8Array, created: string | Uint8Array]
   /** A link at `path` to `target`. */
   symlink: [target: string | Uint8Array, path: string | Uint8Array]
+  /** As libuv copies: `flags` are fs.constants.COPYFILE_* bits. */
+  copyFile: [from: string | Uint8Array, to: string | Uint8Array, flags: number]
 }
 export type OpName = keyof OpArgs
 

@@ -1,6 +1,6 @@
 // The functions of fs.promises on paths that the engine runs, each one op:
-// access, stat, lstat, unlink, rename, mkdir, chmod, utimes, link and
-// symlink. Arguments are checked and
+// access, stat, lstat, unlink, rename, mkdir, chmod, utimes, link, symlink
+// and copyFile. Arguments are checked and
 // errors shaped as fs.promises does; what the engine has no op for
 // (BigInt stats, a recursive mkdir) is fs.promises' own call.
 import { constants as fsConstants, type BigIntStats, type Stats } from 'node:fs'
@@ -10,8 +10,9 @@ import { invalidArgType } from './errors'
 import { parseMode, shownPath, toUnixTimestamp, validatePathArg } from './fs_args'
 import { toStats } from './stats'
 
-const { F_OK, R_OK, W_OK, X_OK } = fsConstants
+const { F_OK, R_OK, W_OK, X_OK, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants
 const ACCESS_MAX = F_OK | R_OK | W_OK | X_OK
+const COPY_MAX = COPYFILE_EXCL | COPYFILE_FICLONE | COPYFILE_FICLONE_FORCE
 
 type Path = string | Buffer | URL
 
@@ -22,16 +23,32 @@ function pathOp (syscall: string, path: string | Uint8Array, describe: (batch: B
   return engine().soon(op).promise.then(() => {})
 }
 
+// The mode of access() and copyFile(), checked as fs's binding checks it.
+function modeBits (mode: unknown, max: number): number {
+  if (mode === undefined || mode === null) return 0
+  if (typeof mode !== 'number') {
+    throw Object.assign(new TypeError('mode must be int32 or null/undefined'), { code: 'ERR_INVALID_ARG_TYPE' })
+  }
+  const bits = Math.trunc(mode)
+  if (!(bits >= 0 && bits <= max)) {
+    throw Object.assign(new RangeError(`mode is out of range: >= 0 && <= ${max}`), { code: 'ERR_OUT_OF_RANGE' })
+  }
+  return bits
+}
+
+/** As fs.promises.access (F_OK is 0). Node 20 aborts on a mode that is not a number; this rejects. */
 export async function access (path: Path, mode: number = F_OK): Promise<void> {
   const name = validatePathArg(path)
-  let bits = mode ?? F_OK
-  // Node 20 aborts the process on a mode that is not a number.
-  if (typeof bits !== 'number') throw invalidArgType('mode', 'of type number', bits)
-  bits = Math.trunc(bits)
-  if (!(bits >= 0 && bits <= ACCESS_MAX)) {
-    throw Object.assign(new RangeError(`mode is out of range: >= ${F_OK} && <= ${ACCESS_MAX}`), { code: 'ERR_OUT_OF_RANGE' })
-  }
+  const bits = modeBits(mode, ACCESS_MAX)
   return pathOp('access', name, (batch) => batch.add('access', name, bits))
+}
+
+/** As fs.promises.copyFile, as libuv copies: `mode` of fs.constants.COPYFILE_*. */
+export async function copyFile (src: Path, dest: Path, mode?: number): Promise<void> {
+  const from = validatePathArg(src, 'src')
+  const to = validatePathArg(dest, 'dest')
+  const bits = modeBits(mode, COPY_MAX)
+  return pathOp('copyfile', from, (batch) => batch.add('copyFile', from, to, bits), to)
 }
 
 async function statOf (kind: 'stat' | 'lstat', path: Path, options: { bigint?: boolean }): Promise<Stats | BigIntStats> {

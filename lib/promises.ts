@@ -11,10 +11,10 @@ import { abortError } from './transfer'
 import { writeData, writeHandle } from './whole_file'
 
 export {
-  chown, constants, copyFile, cp, lchmod, lchown, lutimes, mkdtemp, opendir, readdir, readlink, realpath, rm, rmdir,
+  chown, constants, cp, lchmod, lchown, lutimes, mkdtemp, opendir, readdir, readlink, realpath, rm, rmdir,
   statfs, watch
 } from 'node:fs/promises'
-export { access, chmod, link, lstat, mkdir, rename, stat, symlink, unlink, utimes } from './paths'
+export { access, chmod, copyFile, link, lstat, mkdir, rename, stat, symlink, unlink, utimes } from './paths'
 export { open }
 
 type Path = string | Buffer | URL

@@ -7,9 +7,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #if defined(__linux__)
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/sysmacros.h>
+#elif defined(__APPLE__)
+#include <copyfile.h>
 #endif
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -331,5 +337,148 @@ void SymlinkBlocking(Op& op) {
 }
 
 void WriteFileBlocking(Op& op) { op.result = WriteWholeFile(op); }
+
+}  // namespace posix_aio
+
+namespace posix_aio {
+
+namespace {
+
+// fs.constants' COPYFILE_* bits (libuv's UV_FS_COPYFILE_*).
+constexpr int kCopyExcl = 1;
+constexpr int kCopyClone = 2;
+constexpr int kCopyCloneForce = 4;
+
+#if !defined(__APPLE__)
+// A chunk of `from` at `offset`, read and written at `to`'s position (the
+// way libuv's sendfile emulation moves it): bytes moved, or -errno.
+ssize_t ReadWriteChunk(int from, int to, off_t offset, size_t length) {
+  char buffer[64 * 1024];
+  ssize_t n;
+  do {
+    n = pread(from, buffer, std::min(length, sizeof buffer), offset);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return n < 0 ? -errno : 0;
+  for (ssize_t done = 0; done < n;) {
+    ssize_t w = write(to, buffer + done, static_cast<size_t>(n - done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return -errno;
+    done += w;
+  }
+  return n;
+}
+
+// One chunk as libuv's uv_fs_sendfile moves it on Linux: copy_file_range,
+// sendfile where that cannot, read and write where neither can (`way`
+// remembers which works).
+ssize_t CopyChunk(int from, int to, off_t offset, size_t length, int* way) {
+#if defined(__linux__)
+  for (;;) {
+    ssize_t n;
+    if (*way == 0) {
+      loff_t in = offset;
+      n = copy_file_range(from, &in, to, nullptr, length, 0);
+      if (n < 0 && (errno == ENOSYS || errno == ENOTSUP || errno == EXDEV)) {
+        *way = 1;
+        continue;
+      }
+    } else if (*way == 1) {
+      off_t in = offset;
+      n = sendfile(to, from, &in, length);
+      if (n < 0 && (errno == EINVAL || errno == EIO || errno == ENOTSOCK || errno == EXDEV)) {
+        *way = 2;
+        continue;
+      }
+    } else {
+      return ReadWriteChunk(from, to, offset, length);
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 ? -errno : n;
+  }
+#else
+  (void)way;
+  return ReadWriteChunk(from, to, offset, length);
+#endif
+}
+
+// The first `length` bytes of `from`, appended to `to`: 0 or -errno.
+int64_t CopyBytes(int from, int to, off_t length) {
+  int way = 0;
+  for (off_t offset = 0; offset < length;) {
+    size_t chunk = static_cast<size_t>(std::min<off_t>(length - offset, 0x7ffff000));
+    ssize_t n = CopyChunk(from, to, offset, chunk, &way);
+    if (n < 0) return n;
+    if (n == 0) break;  // the source shrank
+    offset += n;
+  }
+  return 0;
+}
+
+// The destination is open: unless it is the source itself, it is emptied,
+// given the source's mode, then cloned or filled.
+int64_t CopyInto(int src, int dst, const struct stat& source, int flags) {
+  if ((flags & kCopyExcl) == 0) {
+    struct stat target;
+    if (fstat(dst, &target) != 0) return -errno;
+    if (target.st_dev == source.st_dev && target.st_ino == source.st_ino) return 0;
+    // As libuv: EACCES on a new, empty file (ceph-fuse) is no failure.
+    if (ftruncate(dst, 0) != 0) {
+      int error = errno;
+      if (error != EACCES || target.st_size > 0) return -error;
+    }
+  }
+  if (fchmod(dst, source.st_mode) != 0) return -errno;
+#if defined(FICLONE)
+  if (flags & (kCopyClone | kCopyCloneForce)) {
+    if (ioctl(dst, FICLONE, src) == 0) return 0;
+    if (flags & kCopyCloneForce) return -errno;
+  }
+#else
+  if (flags & kCopyCloneForce) return -ENOSYS;
+#endif
+  return CopyBytes(src, dst, source.st_size);
+}
+#endif
+
+// libuv's uv__fs_copyfile: the destination gets the source's mode; the
+// same file is left alone; a failed copy removes the destination.
+int64_t CopyFile(const Op& op) {
+#if defined(__APPLE__)
+  copyfile_flags_t flags = COPYFILE_ALL;
+  if (op.flags & kCopyExcl) flags |= COPYFILE_EXCL;
+  if (op.flags & kCopyClone) flags |= COPYFILE_CLONE;
+  if (op.flags & kCopyCloneForce) flags |= COPYFILE_CLONE_FORCE;
+  return Retry([&] { return copyfile(op.path.c_str(), op.path2.c_str(), nullptr, flags); });
+#else
+  int64_t from = Retry([&] { return open(op.path.c_str(), O_RDONLY | O_CLOEXEC); });
+  if (from < 0) return from;
+  int src = static_cast<int>(from);
+  int dst = -1;
+  int64_t result = 0;
+  struct stat source;
+  if (fstat(src, &source) != 0) {
+    result = -errno;
+  } else {
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | ((op.flags & kCopyExcl) ? O_EXCL : 0);
+    int64_t to = Retry([&] { return open(op.path2.c_str(), flags, source.st_mode); });
+    if (to < 0) {
+      result = to;
+    } else {
+      dst = static_cast<int>(to);
+      result = CopyInto(src, dst, source, op.flags);
+    }
+  }
+  if (close(src) != 0 && result == 0) result = -errno;
+  if (dst >= 0) {
+    if (close(dst) != 0 && result == 0) result = -errno;
+    if (result != 0) unlink(op.path2.c_str());
+  }
+  return result;
+#endif
+}
+
+}  // namespace
+
+void CopyFileBlocking(Op& op) { op.result = CopyFile(op); }
 
 }  // namespace posix_aio

@@ -54,6 +54,7 @@ enum class OpKind : uint8_t {
   kUtimes,
   kLink,
   kSymlink,
+  kCopyFile,
   kCount,
 };
 
@@ -173,6 +174,7 @@ void ChmodBlocking(Op& op);
 void UtimesBlocking(Op& op);
 void LinkBlocking(Op& op);
 void SymlinkBlocking(Op& op);     // a link at path2 to path
+void CopyFileBlocking(Op& op);    // path to path2, flags: fs.constants.COPYFILE_*, as libuv copies
 
 using A = Arg;
 inline constexpr OpTraits kOpTraits[] = {
@@ -232,6 +234,8 @@ inline constexpr OpTraits kOpTraits[] = {
      LinkBlocking},
     {OpKind::kSymlink, "symlink", {A::kPath, A::kPath2}, true, false, -1, true,
      SymlinkBlocking},
+    {OpKind::kCopyFile, "copyFile", {A::kPath, A::kPath2, A::kFlags}, true, false,
+     -1, true, CopyFileBlocking},
 };
 
 // Every kind has its row, in OpKind's order.

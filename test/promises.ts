@@ -179,3 +179,33 @@ t.test(`access() with a mode that is not a number rejects (${backend})`, async (
   // Node 20 aborts the whole process here (a CHECK in its binding): not compared.
   await t.rejects(aio.access(scratchDir(t), bad('x')), { code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError' })
 })
+
+t.test(`copyFile like fs.promises (${backend})`, (t) => sideBySide(t, { src: 'source bytes', other: 'other' }, [
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'copy')),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'other')),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'copy'), fsp.constants.COPYFILE_EXCL),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'src')),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'cloned'), fsp.constants.COPYFILE_FICLONE),
+  (api, dir) => api.copyFile(join(dir, 'missing'), join(dir, 'never')),
+  (api, dir) => api.copyFile(dir, join(dir, 'from-dir')),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'no', 'such')),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'x'), 8),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'x'), bad('x')),
+  (api, dir) => api.copyFile(join(dir, 'src'), join(dir, 'y'), null as never),
+  (api) => api.copyFile(bad(5), 'x'),
+  (api) => api.copyFile('x', bad(5)),
+  (api, dir) => fsp.chmod(join(dir, 'src'), 0o640).then(() => api.copyFile(join(dir, 'src'), join(dir, 'moded'))).then(() => fsp.stat(join(dir, 'moded'))).then((s) => s.mode)
+]))
+
+t.test(`copyFile of a large file, and onto a clone where none can be made (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const src = join(dir, 'large')
+  const data = Buffer.alloc(9 * 1024 * 1024 + 5)
+  for (let i = 0; i < data.length; i += 997) data[i] = i % 251
+  writeFileSync(src, data)
+  await aio.copyFile(src, join(dir, 'copy'))
+  t.ok(readFileSync(join(dir, 'copy')).equals(data), 'byte for byte')
+  const expected = await fsp.copyFile(src, join(dir, 'forced-fs'), fsp.constants.COPYFILE_FICLONE_FORCE).then(() => 'copied', (e: Error) => plain(e))
+  const got = await aio.copyFile(src, join(dir, 'forced-aio'), fsp.constants.COPYFILE_FICLONE_FORCE).then(() => 'copied', (e: Error) => plain(e))
+  t.same(JSON.parse(JSON.stringify(got).replaceAll('forced-aio', 'forced-fs')), expected, 'COPYFILE_FICLONE_FORCE as fs (ext4 cannot clone)')
+})
