@@ -4,12 +4,9 @@
 // file is read in one op of its size (fs reads 512 KiB at a time); data is
 // written in one write, finished across short writes.
 import { StringDecoder } from 'node:string_decoder'
-import { constants as fsConstants } from 'node:fs'
 import { invalidArgType } from './errors'
 import { getOptions } from './fs_args'
 import { abortError, opResult } from './transfer'
-
-const { S_IFMT, S_IFREG } = fsConstants
 
 // fs.promises' own limits: what one read may return, and the chunk for a
 // file of unknown size.
@@ -38,11 +35,10 @@ export async function readHandle (target: WholeFileTarget, options: unknown): Pr
   // As fs: made first, so 'buffer' fails here (ERR_UNKNOWN_ENCODING).
   const decoder = encoding !== undefined && encoding !== null && (encoding as string) !== '' ? new StringDecoder(encoding) : undefined
   checkAborted(signal)
-  const fields = new Float64Array(18)
   const fd = target.fd
-  await opResult('fstat', (batch) => batch.add('fstat', fd, fields))
+  // A regular file's size, else 0 (as fs: read until the end).
+  const size = await opResult('fstat', (batch) => batch.add('fstatSize', fd))
   checkAborted(signal)
-  const size = (fields[1] & S_IFMT) === S_IFREG ? fields[8] : 0
   if (size > IO_MAX_LENGTH) throw tooLarge(size)
   const bytes = size > 0 ? await readSized(target, size, signal) : await readUnsized(target, signal)
   return decoder === undefined ? bytes : decoder.end(bytes)

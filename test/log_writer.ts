@@ -500,6 +500,8 @@ t.test(`a full pipe (EAGAIN) is waited for, not an error (${backend})`, async (t
     const fd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK)
     // A reader that starts late: the pipe (64 KiB) is full long before.
     const reader = spawn('sh', ['-c', `sleep 0.3; cat ${fifo} > ${out}`])
+    // Listened for now: the reader may be gone before the writer's 'close'.
+    const readerClosed = once(reader, 'close')
     const log = make({ fd })
     const data = logLines(0, 20000)
     log.write(data)
@@ -507,7 +509,7 @@ t.test(`a full pipe (EAGAIN) is waited for, not an error (${backend})`, async (t
     await log.flush()
     log.end()
     await closed(log)
-    await once(reader, 'close')
+    await readerClosed
     t.equal(readFileSync(out, 'utf8'), data, how)
   }
 })
