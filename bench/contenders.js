@@ -105,6 +105,73 @@ const writers = {
   fs: (paths, data) => Promise.all(paths.map((p) => fsp.writeFile(p, data)))
 }
 
+// Reads `file` through a read stream to its end, the page cache emptied of
+// it first when `dropCache` names bench/limits' drop_cache: MiB/s.
+async function streamRead ({ file, size, dropCache }, createStream) {
+  if (dropCache) require('node:child_process').execFileSync(dropCache, [file])
+  const start = performance.now()
+  const stream = await createStream(file)
+  let bytes = 0
+  await new Promise((resolve, reject) => {
+    stream.on('data', (chunk) => { bytes += chunk.length })
+    stream.once('error', reject)
+    stream.once('close', resolve)
+  })
+  const elapsed = (performance.now() - start) / 1000
+  if (bytes !== size) throw new Error(`${file}: ${bytes} bytes read of ${size}`)
+  return size / 2 ** 20 / elapsed
+}
+
+// Writes `size` bytes in `chunk`-byte writes through a write stream, heeding
+// its backpressure, to 'close': MiB/s.
+async function streamWrite ({ file, size, chunk }, createStream) {
+  const data = Buffer.alloc(chunk)
+  require('node:crypto').randomFillSync(data)
+  const start = performance.now()
+  const stream = await createStream(file)
+  await new Promise((resolve, reject) => {
+    stream.once('error', reject)
+    stream.once('close', resolve)
+    let written = 0
+    const more = () => {
+      while (written < size) {
+        written += chunk
+        if (!stream.write(data)) return stream.once('drain', more)
+      }
+      stream.end()
+    }
+    more()
+  })
+  const elapsed = (performance.now() - start) / 1000
+  const onDisk = statSync(file).size
+  rmSync(file)
+  if (onDisk !== size) throw new Error(`${file}: ${onDisk} bytes on disk, ${size} written`)
+  return size / 2 ** 20 / elapsed
+}
+
+const streams = {
+  aio: { read: async (file) => (await aio().open(file)).createReadStream(), write: async (file) => (await aio().open(file, 'w')).createWriteStream() },
+  fs: { read: async (file) => require('node:fs').createReadStream(file), write: async (file) => createWriteStream(file) }
+}
+
+// Reads every file of `paths` at once (Promise.all of readFile), `rounds`
+// times: files/s (MiB/s with `mib`); each file's size is checked.
+async function readFiles ({ paths, bytes, rounds, mib }, readFile) {
+  let busy = 0
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now()
+    const contents = await Promise.all(paths.map((path) => readFile(path)))
+    busy += performance.now() - start
+    for (const content of contents) if (content.length !== bytes) throw new Error(`read ${content.length} bytes of ${bytes}`)
+  }
+  return paths.length * rounds * (mib ? bytes / 2 ** 20 : 1) / (busy / 1000)
+}
+
+const fileReaders = {
+  aio: (path) => require('../dist/promises').readFile(path),
+  fs: (path) => fsp.readFile(path)
+}
+
 // A pino-like line of about 100 bytes (ASCII: its length is its bytes).
 function logLine (i) {
   return `{"level":30,"time":${1700000000000 + i},"pid":4242,"hostname":"bench-host","msg":"request done","n":${i}}\n`
@@ -152,6 +219,9 @@ exports.run = async function run (kind, scenario, params) {
     case 'many-files': return manyFiles(params, writers[kind])
     case 'seq-write': return sequentialWrites(params, writeOpeners[kind])
     case 'logs': return logs(params, logDestinations[kind])
+    case 'stream-read': return streamRead(params, streams[kind].read)
+    case 'stream-write': return streamWrite(params, streams[kind].write)
+    case 'read-files': return readFiles(params, fileReaders[kind])
     default: throw new Error(`unknown scenario ${scenario}`)
   }
 }

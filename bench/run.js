@@ -9,10 +9,10 @@
 // the tables to stdout and, with the machine's details, to bench/results.md
 // and a chart to bench/results.svg.
 //
-// Scenarios (--only=): random-read, many-files, seq-write, logs.
+// Scenarios (--only=): random-read, many-files, seq-write, streams, read-files, logs.
 const { Worker } = require('node:worker_threads')
 const { fork, execFileSync } = require('node:child_process')
-const { mkdtempSync, rmSync, openSync, closeSync, readSync, writeSync } = require('node:fs')
+const { mkdtempSync, rmSync, openSync, closeSync, readSync, writeSync, writeFileSync } = require('node:fs')
 const { randomFillSync } = require('node:crypto')
 const { join } = require('node:path')
 const os = require('node:os')
@@ -120,13 +120,8 @@ function fio (name, file, { rw, bs, depth, engine, direct, seconds, size, endFsy
 // many as libuv's pool has (4), taking turns with the other contenders.
 // Missing when there is no C compiler.
 function plainC (dir) {
-  const binary = join(dir, 'create_files')
-  try {
-    execFileSync('cc', ['-O2', '-pthread', '-o', binary, join(__dirname, 'limits', 'create_files.c')], { stdio: 'ignore' })
-  } catch {
-    log('  no C compiler (cc): the plain C rows are missing')
-    return []
-  }
+  const binary = cTool(dir, 'create_files')
+  if (binary === null) return []
   const threads = [...new Set([1, os.cpus().length, 4])]
   return threads.map((n) => ({
     name: plainCName(n),
@@ -135,6 +130,18 @@ function plainC (dir) {
       return { rate: Number(out) }
     }
   }))
+}
+
+// One of bench/limits' C tools, compiled into `dir`; null without a compiler.
+function cTool (dir, name) {
+  const binary = join(dir, name)
+  try {
+    execFileSync('cc', ['-O2', '-pthread', '-o', binary, join(__dirname, 'limits', `${name}.c`)], { stdio: 'ignore' })
+    return binary
+  } catch {
+    log(`  no C compiler (cc): ${name} is missing, and what needs it`)
+    return null
+  }
 }
 
 const plainCName = (threads) => `C open+write+close, ${threads} thread${threads > 1 ? 's' : ''}`
@@ -240,6 +247,40 @@ async function main () {
         if (f) r.rows.push(f)
       }
       results.push(withRatios(r))
+    }
+
+    if (wanted('streams')) {
+      const size = (quick ? 256 : 1024) * 2 ** 20
+      const file = join(dir, 'stream.bin')
+      makeFile(file, size)
+      const dropCache = cTool(dir, 'drop_cache')
+      const streamers = [...ours.map((c, i) => as(c, `fh.createReadStream ${engines[i]}`, 'aio')), as(fsPlain, 'fs.createReadStream', 'fs')]
+      if (dropCache) {
+        results.push(await compare(`read stream of a ${size >> 20} MiB file, page cache dropped first (MiB/s)`,
+          streamers, 'stream-read', { file, size, dropCache }, 'MiB/s', 'fs.createReadStream'))
+      }
+      results.push(await compare(`read stream of a ${size >> 20} MiB file in the page cache (MiB/s)`,
+        streamers, 'stream-read', { file, size }, 'MiB/s', 'fs.createReadStream'))
+      rmSync(file)
+      results.push(await compare(`write stream of ${size >> 20} MiB in 64 KiB writes, to 'close' (MiB/s)`, [
+        ...ours.map((c, i) => as(c, `fh.createWriteStream ${engines[i]}`, 'aio')), as(fsPlain, 'fs.createWriteStream', 'fs')
+      ], 'stream-write', { file, size, chunk: 64 * 1024 }, 'MiB/s', 'fs.createWriteStream'))
+    }
+
+    if (wanted('read-files')) {
+      const filesDir = mkdtempSync(join(dir, 'read-'))
+      const paths = Array.from({ length: 1000 }, (_, i) => join(filesDir, `f${i}`))
+      const small = Buffer.alloc(4096, 0x62)
+      for (const path of paths) writeFileSync(path, small)
+      const readers = [...ours.map((c, i) => as(c, `posix-aio/promises readFile ${engines[i]}`, 'aio')), as(fsPlain, 'fs.promises.readFile', 'fs')]
+      results.push(await compare('Promise.all of 1,000 readFile()s of 4 KiB files (files/s)',
+        readers, 'read-files', { paths, bytes: 4096, rounds: quick ? 4 : 16 }, 'files/s', 'fs.promises.readFile'))
+      const big = join(dir, 'big.bin')
+      makeFile(big, 64 * 2 ** 20)
+      results.push(await compare('one readFile() of a 64 MiB file in the page cache (MiB/s)',
+        readers, 'read-files', { paths: [big], bytes: 64 * 2 ** 20, rounds: quick ? 4 : 16, mib: true }, 'MiB/s', 'fs.promises.readFile'))
+      rmSync(filesDir, { recursive: true, force: true })
+      rmSync(big)
     }
 
     if (wanted('logs')) {
