@@ -133,6 +133,11 @@ export function validateCallback (cb: unknown): ((error?: Error | null) => void)
   return cb as ((error?: Error | null) => void) | undefined
 }
 
+export function validateBoolean (value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
+  return value
+}
+
 export const MAX_FD = 2 ** 31 - 1
 
 export function validateFd (value: unknown, name = 'fd'): number {

@@ -10,9 +10,9 @@ import { createInterface, type Interface } from 'node:readline'
 import { constants as fsConstants, fstat, type BigIntStats, type Stats } from 'node:fs'
 import { native } from './binding'
 import { byteLength, toBytes } from './bytes'
-import { engine, OneOp } from './engine'
 import {
-  invalidArgType, invalidArgValue, invalidState, outOfRange, systemError, validateInteger, validateObject, validateView
+  invalidArgType, invalidArgValue, invalidState, outOfRange, systemError, validateBoolean, validateInteger, validateObject,
+  validateView
 } from './errors'
 import {
   getOptions, parseFlags, parseMode, positionOf, shownPath, toUnixTimestamp, validatePathArg, validateSignal
@@ -452,22 +452,17 @@ export class AioFileHandle extends EventEmitter {
  */
 export function open (path: string | Buffer | URL, flags: string | number = 'r', mode: string | number = 0o666,
   options: OpenOptions = {}): Promise<AioFileHandle> {
-  let opened: OneOp
-  let openFlags: number
   try {
     const name = validatePathArg(path)
-    openFlags = parseFlags(flags)
+    let openFlags = parseFlags(flags)
     const openMode = parseMode(mode)
     const opts = validateObject(options, 'options')
-    if (opts.direct !== undefined && typeof opts.direct !== 'boolean') {
-      throw invalidArgType('options.direct', 'of type boolean', opts.direct)
-    }
-    if (opts.direct === true) openFlags |= O_DIRECT
-    opened = new OneOp('open', (batch) => batch.add('open', name, openFlags, openMode), shownPath(name))
+    if (validateBoolean(opts.direct, 'options.direct') === true) openFlags |= O_DIRECT
+    return opResult('open', (batch) => batch.add('open', name, openFlags, openMode), shownPath(name))
+      .then((fd) => new AioFileHandle(kCreate, fd, openFlags))
   } catch (error) {
     return Promise.reject(error)
   }
-  return engine().soon(opened).promise.then((fd) => new AioFileHandle(kCreate, fd, openFlags))
 }
 
 /**

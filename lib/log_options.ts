@@ -1,7 +1,9 @@
 // LogWriter's options (sonic-boom's names among them), validated once into
 // the frozen LogWriterConfig the writer reads.
 import { constants as fsConstants } from 'node:fs'
-import { invalidArgType, invalidArgValue, validateFd, validateInteger, validateObject, validatePath } from './errors'
+import {
+  invalidArgType, invalidArgValue, validateBoolean, validateFd, validateInteger, validateObject, validatePath
+} from './errors'
 
 const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = fsConstants
 
@@ -59,11 +61,6 @@ export interface LogWriterConfig {
   readonly maxLength: number
   /** 0: none. */
   readonly periodicFlush: number
-}
-
-function validateBoolean (value: unknown, name: string): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
-  return value
 }
 
 /** Validates `options` (in the order the constructor always has, so the same option is reported first). */

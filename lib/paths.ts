@@ -5,10 +5,11 @@
 // (BigInt stats, a recursive mkdir) is fs.promises' own call.
 import { constants as fsConstants, type BigIntStats, type Stats } from 'node:fs'
 import { lstat as fsLstat, mkdir as fsMkdir, stat as fsStat } from 'node:fs/promises'
-import { engine, OneOp, type Batch } from './engine'
-import { invalidArgType } from './errors'
+import type { Batch } from './engine'
+import { invalidArgType, validateBoolean } from './errors'
 import { parseMode, shownPath, toUnixTimestamp, validatePathArg } from './fs_args'
 import { toStats } from './stats'
+import { opResult } from './transfer'
 
 const { F_OK, R_OK, W_OK, X_OK, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = fsConstants
 const ACCESS_MAX = F_OK | R_OK | W_OK | X_OK
@@ -19,8 +20,7 @@ type Path = string | Buffer | URL
 // One op on one path (and `to`, for the two-path calls): fs's error names both.
 function pathOp (syscall: string, path: string | Uint8Array, describe: (batch: Batch) => void,
   to?: string | Uint8Array): Promise<void> {
-  const op = new OneOp(syscall, describe, shownPath(path), to === undefined ? undefined : shownPath(to))
-  return engine().soon(op).promise.then(() => {})
+  return opResult(syscall, describe, shownPath(path), to === undefined ? undefined : shownPath(to)).then(() => {})
 }
 
 // The mode of access() and copyFile(), checked as fs's binding checks it.
@@ -90,7 +90,7 @@ export async function mkdir (path: Path, options?: number | string | { recursive
   const opts = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options ?? {}
   const { recursive = false, mode = 0o777 } = opts
   const name = validatePathArg(path)
-  if (typeof recursive !== 'boolean') throw invalidArgType('options.recursive', 'of type boolean', recursive)
+  validateBoolean(recursive, 'options.recursive')
   const bits = parseMode(mode, 'mode', 0o777)
   if (recursive) return fsMkdir(path, { recursive, mode: bits })
   await pathOp('mkdir', name, (batch) => batch.add('mkdir', name, bits))

@@ -4,10 +4,10 @@
 // close), and the one-op functions of paths.ts; every other export is
 // Node's own function.
 import { readFile as fsReadFile, writeFile as fsWriteFile } from 'node:fs/promises'
-import { invalidArgType } from './errors'
+import { validateBoolean } from './errors'
 import { AioFileHandle, open } from './file'
 import { getOptions, validateSignal } from './fs_args'
-import { abortError } from './transfer'
+import { checkAborted } from './transfer'
 import { writeData, writeHandle } from './whole_file'
 
 export {
@@ -23,10 +23,6 @@ type Path = string | Buffer | URL
 function isNodeHandle (value: unknown): boolean {
   return value !== null && typeof value === 'object' && !(value instanceof AioFileHandle) &&
     (value as { constructor?: { name?: string } }).constructor?.name === 'FileHandle'
-}
-
-function checkAborted (signal: unknown): void {
-  if ((signal as AbortSignal | undefined)?.aborted === true) throw abortError(signal as AbortSignal)
 }
 
 // fs's aggregateTwoErrors: an op that failed and a close that failed too.
@@ -62,7 +58,7 @@ export async function readFile (path: Path | AioFileHandle, options?: unknown): 
   const opts = getOptions(options, { flag: 'r' })
   if (path instanceof AioFileHandle) return path.readFile(opts as never)
   if (isNodeHandle(path)) return fsReadFile(path as never, opts as never)
-  checkAborted(opts.signal)
+  checkAborted(opts.signal as AbortSignal | undefined)
   const handle = await open(path as Path, (opts.flag as string | undefined) || 'r', 0o666)
   return closing(handle.readFile(opts as never), handle)
 }
@@ -70,8 +66,7 @@ export async function readFile (path: Path | AioFileHandle, options?: unknown): 
 /** fs.promises.writeFile: data as fs takes it, to a path or a handle (ours or fs's). */
 export async function writeFile (path: Path | AioFileHandle, data: unknown, options?: unknown): Promise<void> {
   const opts = getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'w', flush: false })
-  const flush = opts.flush ?? false
-  if (typeof flush !== 'boolean') throw invalidArgType('options.flush', 'of type boolean', flush)
+  const flush = validateBoolean(opts.flush ?? false, 'options.flush')
   const encoding = ((opts.encoding as string | undefined) || 'utf8') as BufferEncoding
   const bytes = writeData(data, encoding)
   const signal = validateSignal(opts.signal, 'options.signal')

@@ -42,11 +42,17 @@ function notImplemented (what: string): Error {
   return Object.assign(new Error(`The ${what} method is not implemented`), { code: 'ERR_METHOD_NOT_IMPLEMENTED' })
 }
 
-// Only a regular file can have several ops at once in flight: on a pipe or
-// a device, or at the kernel's position (append mode), they would race for
-// the bytes.
-async function depthFor (target: StreamTarget, sequential: boolean, depth: number): Promise<number> {
-  return !sequential && (await target.stat()).isFile() ? depth : 1
+// fs's _construct for a stream on a descriptor, plus how many ops it may
+// have in flight: `most` on a regular file; one on a pipe or a device, or
+// at the kernel's position (append mode), where they would race for the
+// bytes.
+function construct (ops: { readonly target: StreamTarget, depth: number }, sequential: boolean, most: number,
+  callback: (error?: Error | null) => void): void {
+  if (sequential) return callback()
+  ops.target.stat().then((stats) => {
+    if (stats.isFile()) ops.depth = most
+    callback()
+  }, callback)
 }
 
 // The handle's close, once the stream lets go of it, as fs's streams on a
@@ -250,10 +256,7 @@ export class AioReadStream extends FsReadStream {
   }
 
   _construct (callback: (error?: Error | null) => void): void {
-    depthFor(this.#ahead.target, this.#sequential, READ_AHEAD).then((depth) => {
-      this.#ahead.depth = depth
-      callback()
-    }, callback)
+    construct(this.#ahead, this.#sequential, READ_AHEAD, callback)
   }
 }
 
@@ -272,10 +275,7 @@ export class AioWriteStream extends FsWriteStream {
   }
 
   _construct (callback: (error?: Error | null) => void): void {
-    depthFor(this.#behind.target, this.#sequential, WRITE_BEHIND).then((depth) => {
-      this.#behind.depth = depth
-      callback()
-    }, callback)
+    construct(this.#behind, this.#sequential, WRITE_BEHIND, callback)
   }
 
   // 'finish' only once every write is done: a failure is the stream's error.

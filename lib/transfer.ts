@@ -19,9 +19,18 @@ export function abortError (signal: AbortSignal): Error {
     { name: 'AbortError', code: 'ABORT_ERR' })
 }
 
-/** One op asked for in this tick; resolves its result (bytes, fd, 0) or rejects its fs-shaped error. */
-export function opResult (syscall: string, describe: (batch: Batch) => void): Promise<number> {
-  return engine().soon(new OneOp(syscall, describe)).promise
+/** fs's checkAborted: an aborted signal is an AbortError now. */
+export function checkAborted (signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw abortError(signal)
+}
+
+/**
+ * One op asked for in this tick; resolves its result (bytes, fd, 0) or
+ * rejects its fs-shaped error (naming `path`, and `dest` for two paths).
+ */
+export function opResult (syscall: string, describe: (batch: Batch) => void, path?: string,
+  dest?: string): Promise<number> {
+  return engine().soon(new OneOp(syscall, describe, path, dest)).promise
 }
 
 /** Where a call's bytes go; `moved` is -1 until the call is done. */

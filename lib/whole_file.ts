@@ -6,7 +6,7 @@
 import { StringDecoder } from 'node:string_decoder'
 import { invalidArgType } from './errors'
 import { getOptions } from './fs_args'
-import { abortError, opResult } from './transfer'
+import { checkAborted, opResult } from './transfer'
 
 // fs.promises' own limits: what one read may return, and the chunk for a
 // file of unknown size.
@@ -18,10 +18,6 @@ export interface WholeFileTarget {
   readonly fd: number
   read: (buffer: Uint8Array, options: { offset: number, length: number, position: null }) => Promise<{ bytesRead: number }>
   write: (buffer: Uint8Array, options: { position: null, signal?: AbortSignal }) => Promise<{ bytesWritten: number }>
-}
-
-function checkAborted (signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw abortError(signal)
 }
 
 function tooLarge (size: number): RangeError {

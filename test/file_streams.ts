@@ -306,3 +306,23 @@ t.test(`closing the handle mid-read ends its web stream (${backend})`, async (t)
     t.equal(fh.fd, -1, `type ${type}: closed`)
   }
 })
+
+t.test(`streams on an append handle work one op at a time, as fs's (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const outcomes = []
+  for (const [name, opener] of openers) {
+    const path = join(dir, name)
+    writeFileSync(path, 'start\n')
+    const writer = await opener(path, 'a')
+    const ws = writer.createWriteStream()
+    for (let i = 0; i < 50; i++) ws.write(`line ${i}\n`)
+    ws.end()
+    await new Promise((resolve) => ws.on('close', resolve))
+    const reader = await opener(path, 'a+')
+    const read = await drain(reader.createReadStream({ highWaterMark: 64 }))
+    outcomes.push({ events: read.events, text: read.bytes.toString(), file: readFileSync(path, 'utf8'), fds: [writer.fd, reader.fd] })
+  }
+  t.same(outcomes[1], outcomes[0])
+  t.match(outcomes[1].file, /^start\nline 0\n[^]*line 49\n$/)
+  t.equal(outcomes[1].text, outcomes[1].file, 'read back whole')
+})
