@@ -1,7 +1,8 @@
-// What Node's test/common gives the FileHandle tests ported in test/node/,
-// and the one thing the ports change: which `open` they use. With
-// PARITY_PEER=node it is Node's own fs.promises.open, so the same files
-// measure Node's FileHandle; otherwise the project's open().
+// What Node's test/common gives the fs.promises tests ported in test/node/,
+// and the one thing the ports change: which `open` and which fs.promises
+// they use. With PARITY_PEER=node they are Node's own fs.promises.open and
+// fs.promises, so the same files measure Node; otherwise the project's
+// open() and 'posix-aio/promises' (lib/promises).
 //
 // Every Node check (an assert, assert.rejects, assert.throws, a mustCall,
 // an expected warning) is one tap assertion of its own, at the top level of
@@ -31,6 +32,7 @@ export const PEER: 'node' | 'aio' = process.env.PARITY_PEER === 'node' ? 'node' 
 // needs neither.
 /* eslint-disable @typescript-eslint/no-var-requires */
 const lib: typeof Lib | undefined = PEER === 'node' ? undefined : require('../../lib/index')
+const promises: typeof fs.promises | undefined = PEER === 'node' ? undefined : require('../../lib/promises')
 const helpers: typeof Helpers | undefined = PEER === 'node' ? undefined : require('../helpers')
 /* eslint-enable @typescript-eslint/no-var-requires */
 
@@ -45,6 +47,15 @@ export type Handle = any
 /** The opener under test: fs.promises.open, or the project's open. */
 export const open: (path: fs.PathLike, flags?: string | number, mode?: fs.Mode) => Promise<Handle> =
   lib === undefined ? fs.promises.open : lib.open as never
+
+/**
+ * The fs.promises under test: Node's own (fs.promises, which is
+ * require('fs/promises')), or the project's 'posix-aio/promises'
+ * (lib/promises). Where Node's test says `fs.promises.x` or
+ * `require('fs/promises').x`, the port says `fsp.x`. Typed as Node's, the
+ * shape the project's module has.
+ */
+export const fsp: typeof fs.promises = promises ?? fs.promises
 
 // fs.promises.readFile / writeFile and fs.createReadStream take a Node
 // FileHandle in place of a path (fs.promises checks `instanceof FileHandle`,
