@@ -8,7 +8,7 @@ import type { ReadableStream } from 'node:stream/web'
 import { EventEmitter } from 'node:events'
 import { createInterface, type Interface } from 'node:readline'
 import { constants as fsConstants, fstat, type BigIntStats, type Stats } from 'node:fs'
-import { native } from './binding'
+import { aligned } from './direct'
 import { byteLength, toBytes } from './bytes'
 import {
   invalidArgType, invalidArgValue, invalidState, outOfRange, systemError, validateBoolean, validateInteger, validateObject,
@@ -88,6 +88,7 @@ const promisedFstat = (fd: number): Promise<BigIntStats> => new Promise((resolve
 export class AioFileHandle extends EventEmitter {
   #fd: number
   #append: boolean
+  #direct: boolean
   #position = 0
   /** Calls holding a piece of the handle's position, in order; the last is still running. */
   #holders: Spot[] = []
@@ -108,6 +109,7 @@ export class AioFileHandle extends EventEmitter {
     super()
     this.#fd = fd
     this.#append = (flags & O_APPEND) !== 0
+    this.#direct = (flags & O_DIRECT) !== 0
     collected.register(this, fd, this)
   }
 
@@ -224,7 +226,7 @@ export class AioFileHandle extends EventEmitter {
    * stay in flight ahead of the consumer.
    */
   createReadStream (options?: unknown): AioReadStream {
-    return new AioReadStream(this, options, { sequential: this.#append })
+    return new AioReadStream(this, options, { sequential: this.#append, direct: this.#direct })
   }
 
   /**
@@ -233,7 +235,7 @@ export class AioFileHandle extends EventEmitter {
    * flight behind the producer.
    */
   createWriteStream (options?: unknown): AioWriteStream {
-    return new AioWriteStream(this, options, { sequential: this.#append })
+    return new AioWriteStream(this, options, { sequential: this.#append, direct: this.#direct })
   }
 
   /**
@@ -245,7 +247,7 @@ export class AioFileHandle extends EventEmitter {
     if (this.#closing !== undefined) throw invalidState('The FileHandle is closing')
     if (this.#locked) throw invalidState('The FileHandle is locked')
     this.#locked = true
-    return readableWebStream(this, options)
+    return readableWebStream(this, options, this.#direct)
   }
 
   /** A readline Interface over createReadStream(options), as fs's. */
@@ -473,5 +475,5 @@ export function alignedBuffer (size: number, alignment: number = 4096): Buffer {
   validateInteger(size, 'size', 0, bufferConstants.MAX_LENGTH)
   validateInteger(alignment, 'alignment', 1, 2 ** 30)
   if ((alignment & (alignment - 1)) !== 0) throw invalidArgValue('alignment', alignment, 'must be a power of two')
-  return Buffer.from(native.alignedBuffer(size, alignment))
+  return aligned(size, alignment)
 }

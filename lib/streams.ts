@@ -6,6 +6,7 @@
 // stream on a FileHandle.
 import { ReadStream, WriteStream, type Stats } from 'node:fs'
 import { byteLength } from './bytes'
+import { BlockWriter, readBlocks, type BlockTarget } from './direct'
 
 /** The handle keeps a stream's descriptor open until the stream lets go (fs's kRef, kUnref). */
 export const kHold = Symbol('posix-aio.hold')
@@ -14,10 +15,8 @@ export const kRelease = Symbol('posix-aio.release')
 export const kPosition = Symbol('posix-aio.position')
 
 /** What a stream needs of its handle. */
-export interface StreamTarget {
+export interface StreamTarget extends BlockTarget {
   readonly fd: number
-  read: (buffer: Uint8Array, offset: number, length: number, position: number | null) => Promise<{ bytesRead: number }>
-  write: (buffer: Uint8Array, offset: number, length: number, position: number | null) => Promise<{ bytesWritten: number }>
   writev: (buffers: Uint8Array[], position: number | null) => Promise<{ bytesWritten: number }>
   sync: () => Promise<void>
   stat: () => Promise<Stats>
@@ -81,7 +80,9 @@ interface Window {
 // served a slice of one: the stream's own buffer goes unused (fs's
 // ReadStream pushes the buffer its read callback gives). A request that is
 // not the one expected drops the read-ahead and starts over from there.
-// Elsewhere (depth 1) each request is one read, at the file position.
+// Elsewhere (depth 1) each request is one read, at the file position. On
+// an O_DIRECT handle every read is of the whole blocks around a window,
+// at an explicit position, whatever the depth.
 class ReadAhead {
   depth = 1
   // As fs's ReadStream settles them: its highWaterMark and its `end`.
@@ -94,12 +95,12 @@ class ReadAhead {
   /** Bytes given to the stream: its bytesRead. */
   #delivered = 0
 
-  constructor (readonly target: StreamTarget) {}
+  constructor (readonly target: StreamTarget, readonly direct: boolean) {}
 
   read = (_fd: number, _buffer: Uint8Array, _offset: number, length: number, position: number | null | undefined,
     cb: ReadCallback): void => {
     let window: Window
-    if (this.depth === 1) {
+    if (this.depth === 1 && !this.direct) {
       window = this.#issue(position ?? null, length)
       this.#windows = []
     } else {
@@ -152,36 +153,55 @@ class ReadAhead {
   }
 
   #issue (position: number | null, length: number): Window {
-    const window: Window = { position, length, buffer: Buffer.allocUnsafeSlow(length), served: 0 }
+    const { buffer, done } = this.direct
+      ? readBlocks(this.target, position!, length)
+      : this.#read(position, length)
+    const window: Window = { position, length, buffer, served: 0 }
     const settle = (error: unknown, bytesRead: number): void => {
       window.outcome = { error, bytesRead }
       window.ready?.()
     }
-    this.target.read(window.buffer, 0, length, position).then(({ bytesRead }) => settle(null, bytesRead), (error) => settle(error, 0))
+    done.then((bytesRead) => settle(null, bytesRead), (error) => settle(error, 0))
     return window
+  }
+
+  #read (position: number | null, length: number): { buffer: Buffer, done: Promise<number> } {
+    const buffer = Buffer.allocUnsafeSlow(length)
+    return { buffer, done: this.target.read(buffer, 0, length, position).then(({ bytesRead }) => bytesRead) }
   }
 }
 
 // fs's WriteStream waits for each write; here a write is acknowledged at
-// once while fewer than `depth` are in flight, else when the oldest ends.
+// once while fewer than `depth` are in flight, else when one ends.
 // A failure is the answer to the next write, to the final flush before
 // 'finish' (so a failed write never finishes the stream), or to close.
+// On an O_DIRECT handle the bytes are copied into stages of whole blocks
+// (`blocks`), each written when full, the last when the stream drains.
 class WriteBehind {
   depth = 1
   #inFlight = 0
   #error: unknown
   #waiting: Array<() => void> = []
   #drained: Callback[] = []
+  readonly blocks: BlockWriter | undefined
 
-  constructor (readonly target: StreamTarget) {}
+  constructor (readonly target: StreamTarget, direct: boolean) {
+    if (direct) this.blocks = new BlockWriter(target, WINDOW)
+  }
 
   write = (_fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null | undefined,
     cb: WriteCallback): void => {
-    this.#submit(() => this.target.write(buffer, offset, length, position ?? null), length, cb)
+    const starts = this.blocks !== undefined
+      ? this.#gather([buffer.subarray(offset, offset + length)], position)
+      : [() => this.target.write(buffer, offset, length, position ?? null)]
+    this.#submit(starts, length, cb)
   }
 
   writev = (_fd: number, buffers: Uint8Array[], position: number | null | undefined, cb: WriteCallback): void => {
-    this.#submit(() => this.target.writev(buffers, position ?? null), byteLength(buffers), cb)
+    const starts = this.blocks !== undefined
+      ? this.#gather(buffers, position)
+      : [() => this.target.writev(buffers, position ?? null)]
+    this.#submit(starts, byteLength(buffers), cb)
   }
 
   fsync = (_fd: number, cb: Callback): void => {
@@ -197,24 +217,42 @@ class WriteBehind {
 
   /** `cb` once nothing is in flight, with the first failure if there was one. */
   drain (cb: Callback): void {
+    const rest = this.blocks?.rest()
+    if (rest !== undefined) this.#submit([rest], 0, () => {})
     if (this.#inFlight === 0) process.nextTick(cb, this.#error)
     else this.#drained.push(cb)
   }
 
-  #submit (start: () => Promise<unknown>, bytes: number, cb: WriteCallback): void {
+  // The stages these bytes fill, at `position` or where the last ones
+  // ended (at first, the handle's position, which then moves with them).
+  #gather (buffers: Uint8Array[], position: number | null | undefined): Array<() => Promise<unknown>> {
+    const blocks = this.blocks!
+    let at = position ?? blocks.next ?? this.target[kPosition]()
+    const starts = []
+    for (const buffer of buffers) {
+      starts.push(...blocks.take(buffer, at))
+      at += buffer.byteLength
+    }
+    if (position === null || position === undefined) this.target[kPosition](at)
+    return starts
+  }
+
+  #submit (starts: Array<() => Promise<unknown>>, bytes: number, cb: WriteCallback): void {
     if (this.#error !== undefined) return process.nextTick(cb, this.#error)
-    this.#inFlight++
-    start().then(() => this.#done(), (error) => {
-      this.#error ??= error
-      this.#done()
-    })
+    for (const start of starts) {
+      this.#inFlight++
+      start().then(() => this.#done(), (error) => {
+        this.#error ??= error
+        this.#done()
+      })
+    }
     if (this.#inFlight < this.depth) process.nextTick(cb, null, bytes)
     else this.#waiting.push(() => cb(this.#error ?? null, bytes))
   }
 
   #done (): void {
     this.#inFlight--
-    this.#waiting.shift()?.()
+    while (this.#waiting.length > 0 && this.#inFlight < this.depth) this.#waiting.shift()!()
     if (this.#inFlight > 0) return
     const drained = this.#drained
     this.#drained = []
@@ -225,6 +263,8 @@ class WriteBehind {
 export interface StreamOptions {
   /** Reads or writes at the kernel's file position (an append-mode handle): one op at a time. */
   sequential: boolean
+  /** An O_DIRECT handle: IO in whole, aligned blocks. */
+  direct: boolean
 }
 
 function streamOptions (target: StreamTarget, options: unknown): Record<string, unknown> {
@@ -246,7 +286,7 @@ export class AioReadStream extends FsReadStream {
 
   constructor (target: StreamTarget, options: unknown, how: StreamOptions) {
     const opts = streamOptions(target, options)
-    const ahead = new ReadAhead(target)
+    const ahead = new ReadAhead(target, how.direct)
     super(undefined, { ...opts, fs: ahead })
     ahead.chunk = this.readableHighWaterMark
     ahead.end = (this as unknown as { end: number }).end
@@ -267,7 +307,7 @@ export class AioWriteStream extends FsWriteStream {
 
   constructor (target: StreamTarget, options: unknown, how: StreamOptions) {
     const opts = streamOptions(target, options)
-    const behind = new WriteBehind(target)
+    const behind = new WriteBehind(target, how.direct)
     super(undefined, { ...opts, fs: behind })
     this.#behind = behind
     this.#sequential = how.sequential

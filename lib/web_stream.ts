@@ -3,6 +3,7 @@
 // handle stays open while the stream is readable; closing the handle
 // cancels the stream.
 import { ReadableStream, type ReadableByteStreamController, type ReadableStreamDefaultController } from 'node:stream/web'
+import { aligned, blockCeil } from './direct'
 import { invalidArgType, validateObject } from './errors'
 import { kHold, kRelease } from './streams'
 
@@ -20,9 +21,30 @@ const CHUNK = 64 * 1024
 // The byte stream's buffers when the reader brings none (as Node's).
 const AUTO_ALLOCATE = 16384
 
-export function readableWebStream (target: WebStreamTarget, options: unknown): ReadableStream<Uint8Array> {
+/**
+ * Reads into `into` from the handle's position. On an O_DIRECT handle, a
+ * read of whole blocks into a buffer of its own, whose bytes `into` does
+ * not take are the next call's.
+ */
+function reader (target: WebStreamTarget, direct: boolean): (into: Uint8Array) => Promise<number> {
+  if (!direct) return async (into) => (await target.read(into, 0, into.byteLength, null)).bytesRead
+  let left: Buffer = Buffer.alloc(0)
+  return async (into) => {
+    if (left.length === 0) {
+      const blocks = aligned(blockCeil(Math.max(1, into.byteLength)))
+      left = blocks.subarray(0, (await target.read(blocks, 0, blocks.length, null)).bytesRead)
+    }
+    const n = Math.min(into.byteLength, left.length)
+    into.set(left.subarray(0, n))
+    left = left.subarray(n)
+    return n
+  }
+}
+
+export function readableWebStream (target: WebStreamTarget, options: unknown, direct: boolean): ReadableStream<Uint8Array> {
   const { type } = validateObject(options, 'options')
   if (type !== undefined && typeof type !== 'string') throw invalidArgType('options.type', 'of type string', type)
+  const read = reader(target, direct)
   let released = false
   // The handle is released once: at the end, on cancel, or when it closes.
   const release = (): void => {
@@ -41,7 +63,7 @@ export function readableWebStream (target: WebStreamTarget, options: unknown): R
       async pull (c) {
         const view = c.byobRequest!.view!
         const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
-        const { bytesRead } = await target.read(bytes, 0, bytes.byteLength, null)
+        const bytesRead = await read(bytes)
         if (released) return c.byobRequest!.respond(0)
         if (bytesRead === 0) {
           release()
@@ -58,7 +80,7 @@ export function readableWebStream (target: WebStreamTarget, options: unknown): R
       start (c) { controller = c },
       async pull (c) {
         const chunk = Buffer.allocUnsafeSlow(CHUNK)
-        const { bytesRead } = await target.read(chunk, 0, CHUNK, null)
+        const bytesRead = await read(chunk)
         if (released) return
         if (bytesRead === 0) {
           release()

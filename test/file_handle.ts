@@ -7,7 +7,7 @@ import { constants as osConstants } from 'node:os'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import {
-  closeSync, constants as fsConstants, existsSync, fstatSync, mkdirSync, mkdtempSync, readFileSync, readSync, rmSync,
+  closeSync, constants as fsConstants, existsSync, fstatSync, mkdirSync, readFileSync, readSync,
   statSync, Stats, writeFileSync, writeSync
 } from 'node:fs'
 import { open as fsOpen, readFile as fsReadFile } from 'node:fs/promises'
@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { native } from '../lib/binding'
 import { AIO, AioFileHandle, alignedBuffer, open } from '../lib/index'
-import { asOurs, backend, bad, fullDisk, outcome, plain, scratchDir, sideBySide, statsDelta, type Step } from './helpers'
+import { asOurs, backend, bad, diskDir, fullDisk, outcome, plain, scratchDir, sideBySide, statsDelta, type Step } from './helpers'
 
 const { errno } = osConstants
 
@@ -521,8 +521,7 @@ t.test(`a full disk: what fits is written, then ENOSPC (${backend})`, async (t) 
 t.test(`many concurrent reads on one handle: one batch, all correct (${backend})`, async (t) => {
   const chunk = 4096
   const depth = 32
-  const dir = mkdtempSync(join('/var/tmp', `posix-aio-${backend}-depth-`))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = diskDir(t)
   const path = join(dir, 'depth.bin')
   const data = randomBytes(chunk * depth)
   writeFileSync(path, data)
@@ -548,9 +547,7 @@ t.test(`many concurrent reads on one handle: one batch, all correct (${backend})
 })
 
 t.test(`O_DIRECT with alignedBuffer (${backend})`, async (t) => {
-  // Not os.tmpdir(): that may be a tmpfs. /var/tmp is on the real disk.
-  const dir = mkdtempSync(join('/var/tmp', `posix-aio-${backend}-direct-`))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = diskDir(t)
   const path = join(dir, 'direct.bin')
   const fh = await open(path, 'w+', 0o644, { direct: true })
   const flags = Number.parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fh.fd}`, 'utf8'))![1], 8)

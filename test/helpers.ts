@@ -18,6 +18,13 @@ export function scratchDir (t: Test): string {
   return dir
 }
 
+/** A scratch directory on the disk (/var/tmp: os.tmpdir() may be a tmpfs), for O_DIRECT and depth. */
+export function diskDir (t: Test): string {
+  const dir = mkdtempSync(join('/var/tmp', `posix-aio-${backend}-disk-`))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
 /** AIO.stats() deltas across fn. */
 export async function statsDelta (fn: () => unknown): Promise<ReturnType<typeof AIO.stats>> {
   const before = AIO.stats()
