@@ -159,6 +159,7 @@ export const tmpdir = {
 // use to a directory of their own (not tmpdir: refresh() would remove them).
 const FIXTURES: Record<string, string> = {
   'x.txt': 'xyz\n',
+  'empty.txt': '',
   'baz.js': "module.exports = 'perhaps I work';\n"
 }
 const fixturesPath = path.join(os.tmpdir(), `posix-aio-node-fixtures-${engine}-${testName}-${process.pid}`)
