@@ -100,8 +100,21 @@ export function invalidArgValue (name: string, value: unknown, reason = 'is inva
     'ERR_INVALID_ARG_VALUE')
 }
 
+// 4294967297 as Node's range errors show it: 4_294_967_297.
+function withSeparators (digits: string): string {
+  const start = digits.startsWith('-') ? 1 : 0
+  let i = digits.length
+  let grouped = ''
+  for (; i >= start + 4; i -= 3) grouped = `_${digits.slice(i - 3, i)}${grouped}`
+  return digits.slice(0, i) + grouped
+}
+
 export function outOfRange (name: string, range: string, value: unknown): RangeError & { code: string } {
-  return withCode(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${show(value)}`),
+  let shown: string
+  if (Number.isInteger(value) && Math.abs(value as number) > 2 ** 32) shown = withSeparators(String(value))
+  else if (typeof value === 'bigint') shown = `${value > 2n ** 32n || value < -(2n ** 32n) ? withSeparators(String(value)) : value}n`
+  else shown = show(value)
+  return withCode(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown}`),
     'ERR_OUT_OF_RANGE')
 }
 

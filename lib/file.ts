@@ -11,7 +11,7 @@ import { constants as fsConstants, fstat, type BigIntStats, type Stats } from 'n
 import { aligned } from './direct'
 import { byteLength, toBytes } from './bytes'
 import {
-  invalidArgType, invalidArgValue, invalidState, outOfRange, systemError, validateBoolean, validateInteger, validateObject,
+  invalidArgType, invalidArgValue, invalidState, outOfRange, validateBoolean, validateInteger, validateObject,
   validateView
 } from './errors'
 import {
@@ -23,6 +23,7 @@ import { AioReadStream, AioWriteStream, kHold, kPosition, kRelease } from './str
 import { readableWebStream } from './web_stream'
 import { collected } from './collected'
 import { readHandle, writeData, writeHandle } from './whole_file'
+import { resolveRead } from './read_args'
 
 const { O_APPEND, O_DIRECT } = fsConstants
 
@@ -125,35 +126,12 @@ export class AioFileHandle extends EventEmitter {
   read<T extends NodeJS.ArrayBufferView = Buffer> (params?: ReadParams<T> | null): Promise<ReadResult<T>>
   read (bufferOrParams?: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<ReadResult<unknown>> {
     return AioFileHandle.#call(this, 'read', () => {
-      // The argument shapes fs.promises takes, resolved the way it resolves them.
-      let buffer = bufferOrParams
-      let offset = offsetOrOptions
-      let signal: unknown
-      if (!ArrayBuffer.isView(buffer)) {
-        const params = bufferOrParams === undefined || bufferOrParams === null
-          ? {}
-          : validateObject(bufferOrParams, 'options')
-        buffer = params.buffer === undefined ? Buffer.alloc(16384) : validateView(params.buffer, 'buffer')
-        ;({ offset, length, position, signal } = params)
-      }
-      const view = validateView(buffer, 'buffer')
-      if (offset !== null && typeof offset === 'object') {
-        ({ offset, length, position, signal } = offset as ReadOptions)
-      }
-      const start = offset === undefined || offset === null
-        ? 0
-        : validateInteger(offset, 'offset', 0, Number.MAX_SAFE_INTEGER)
-      length ??= view.byteLength - start
-      if (length === 0) return Promise.resolve({ bytesRead: 0, buffer })
-      if (view.byteLength === 0) throw invalidArgValue('buffer', buffer, 'is empty and cannot be written')
-      // Where fs would crash on a length it never checks, throw instead.
-      if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length)
-      if (!Number.isInteger(length)) throw outOfRange('length', 'an integer', length)
-      if (length < 0) throw outOfRange('length', '>= 0', length)
-      if (start + length > view.byteLength) throw outOfRange('length', `<= ${view.byteLength - start}`, length)
-      const abort = validateSignal(signal, 'options.signal')
-      const bytes = toBytes(view).subarray(start, start + length)
-      return this.#transfer('read', bytes, positionOf(position), abort, (bytesRead) => ({ bytesRead, buffer }))
+      const call = resolveRead(bufferOrParams, offsetOrOptions, length, position)
+      const { buffer } = call
+      if ('empty' in call) return Promise.resolve({ bytesRead: 0, buffer })
+      const abort = validateSignal(call.signal, 'options.signal')
+      const bytes = toBytes(call.view).subarray(call.start, call.start + call.length)
+      return this.#transfer('read', bytes, call.position, abort, (bytesRead) => ({ bytesRead, buffer }))
     })
   }
 

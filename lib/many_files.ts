@@ -7,7 +7,7 @@ import { constants as osConstants } from 'node:os'
 import { toBytes } from './bytes'
 import { Batch, engine } from './engine'
 import {
-  batchError, fileTooLarge, invalidArgType, invalidArgValue, systemError, validateInteger,
+  batchError, fileTooLarge, invalidArgValue, systemError, validateInteger,
   validateObject, validatePath, validateView
 } from './errors'
 
