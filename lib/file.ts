@@ -15,14 +15,14 @@ import {
   validateView
 } from './errors'
 import {
-  getOptions, parseFlags, parseMode, positionOf, shownPath, toUnixTimestamp, validatePathArg, validateSignal
+  parseFlags, parseMode, positionOf, shownPath, toUnixTimestamp, validatePathArg, validateSignal
 } from './fs_args'
 import { toStats } from './stats'
 import { abortError, closedError, kSettle, opResult, Transfer, type Spot, type TransferKind } from './transfer'
 import { AioReadStream, AioWriteStream, kHold, kPosition, kRelease } from './streams'
 import { readableWebStream } from './web_stream'
 import { collected } from './collected'
-import { readHandle, writeData, writeHandle } from './whole_file'
+import { readHandle, writeArgs, writeHandle } from './whole_file'
 import { resolveRead } from './read_args'
 
 const { O_APPEND, O_DIRECT } = fsConstants
@@ -351,11 +351,9 @@ export class AioFileHandle extends EventEmitter {
   }
 
   #whole (data: unknown, options: unknown): Promise<void> {
-    const opts = getOptions(options, { encoding: 'utf8' })
-    // As fs: any falsy encoding is utf8.
-    const encoding = ((opts.encoding as string | undefined) || 'utf8') as BufferEncoding
-    const bytes = writeData(data, encoding)
-    return this.#track(writeHandle(this, bytes, opts.signal as AbortSignal | undefined, encoding))
+    // As fs: a handle's writeFile is fs.promises.writeFile(handle, …), which checks every option and uses its encoding and signal.
+    const { bytes, encoding, signal } = writeArgs(data, options)
+    return this.#track(writeHandle(this, bytes, signal, encoding))
   }
 
   // One op whose result is nothing but success or its error.

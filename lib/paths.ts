@@ -6,7 +6,7 @@
 import { constants as fsConstants, type BigIntStats, type Stats } from 'node:fs'
 import { lstat as fsLstat, mkdir as fsMkdir, stat as fsStat } from 'node:fs/promises'
 import type { Batch } from './engine'
-import { invalidArgType, validateBoolean } from './errors'
+import { validateBoolean } from './errors'
 import { parseMode, shownPath, toUnixTimestamp, validatePathArg } from './fs_args'
 import { toStats } from './stats'
 import { opResult } from './transfer'

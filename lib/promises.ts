@@ -4,11 +4,10 @@
 // close), and the one-op functions of paths.ts; every other export is
 // Node's own function.
 import { readFile as fsReadFile, writeFile as fsWriteFile } from 'node:fs/promises'
-import { validateBoolean } from './errors'
 import { AioFileHandle, open } from './file'
-import { getOptions, validateSignal } from './fs_args'
+import { getOptions } from './fs_args'
 import { checkAborted } from './transfer'
-import { writeData, writeHandle } from './whole_file'
+import { writeArgs, writeHandle } from './whole_file'
 
 export {
   chown, constants, cp, lchmod, lchown, lutimes, mkdtemp, opendir, readdir, readlink, realpath, rm, rmdir,
@@ -65,15 +64,11 @@ export async function readFile (path: Path | AioFileHandle, options?: unknown): 
 
 /** fs.promises.writeFile: data as fs takes it, to a path or a handle (ours or fs's). */
 export async function writeFile (path: Path | AioFileHandle, data: unknown, options?: unknown): Promise<void> {
-  const opts = getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'w', flush: false })
-  const flush = validateBoolean(opts.flush ?? false, 'options.flush')
-  const encoding = ((opts.encoding as string | undefined) || 'utf8') as BufferEncoding
-  const bytes = writeData(data, encoding)
-  const signal = validateSignal(opts.signal, 'options.signal')
+  const { bytes, encoding, flag, mode, flush, signal } = writeArgs(data, options)
   if (path instanceof AioFileHandle) return writeHandle(path, bytes, signal, encoding)
-  if (isNodeHandle(path)) return fsWriteFile(path as never, data as never, opts as never)
+  if (isNodeHandle(path)) return fsWriteFile(path as never, data as never, options as never)
   checkAborted(signal)
-  const handle = await open(path as Path, (opts.flag as string | undefined) || 'w', opts.mode as number)
+  const handle = await open(path as Path, flag, mode as number)
   let written = writeHandle(handle, bytes, signal, encoding)
   if (flush) written = written.then(() => handle.sync())
   return closing(written, handle)

@@ -4,8 +4,8 @@
 // file is read in one op of its size (fs reads 512 KiB at a time); data is
 // written in one write, finished across short writes.
 import { StringDecoder } from 'node:string_decoder'
-import { invalidArgType } from './errors'
-import { getOptions } from './fs_args'
+import { invalidArgType, validateBoolean } from './errors'
+import { getOptions, validateSignal } from './fs_args'
 import { checkAborted, opResult } from './transfer'
 
 // fs.promises' own limits: what one read may return, and the chunk for a
@@ -77,8 +77,23 @@ function isIterable (value: unknown): value is Iterable<unknown> | AsyncIterable
       typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
 }
 
+type WriteData = Uint8Array | Iterable<unknown> | AsyncIterable<unknown>
+
+/** fs.promises.writeFile's arguments, checked as it checks them, for a path or a handle alike. */
+export function writeArgs (data: unknown, options: unknown): {
+  bytes: WriteData, encoding: BufferEncoding, flag: string, mode: unknown, flush: boolean, signal: AbortSignal | undefined
+} {
+  const opts = getOptions(options, { encoding: 'utf8', mode: 0o666, flag: 'w', flush: false })
+  const flush = validateBoolean(opts.flush ?? false, 'options.flush')!
+  // As fs: any falsy encoding is utf8, and any falsy flag 'w'.
+  const encoding = ((opts.encoding as string | undefined) || 'utf8') as BufferEncoding
+  const bytes = writeData(data, encoding)
+  const signal = validateSignal(opts.signal, 'options.signal')
+  return { bytes, encoding, flag: (opts.flag as string | undefined) || 'w', mode: opts.mode, flush, signal }
+}
+
 /** writeFile's and appendFile's data, checked as fs checks it: bytes, or an iterable of chunks. */
-export function writeData (data: unknown, encoding: BufferEncoding): Uint8Array | Iterable<unknown> | AsyncIterable<unknown> {
+function writeData (data: unknown, encoding: BufferEncoding): WriteData {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
   if (isIterable(data)) return data
   if (typeof data !== 'string') {
@@ -87,7 +102,7 @@ export function writeData (data: unknown, encoding: BufferEncoding): Uint8Array 
   return Buffer.from(data, encoding)
 }
 
-export async function writeHandle (target: WholeFileTarget, data: Uint8Array | Iterable<unknown> | AsyncIterable<unknown>,
+export async function writeHandle (target: WholeFileTarget, data: WriteData,
   signal: AbortSignal | undefined, encoding: BufferEncoding): Promise<void> {
   checkAborted(signal)
   if (!(data instanceof Uint8Array)) {

@@ -67,6 +67,9 @@ t.test(`writeFile and appendFile on a handle, like fs.promises (${backend})`, (t
   async (fh) => fh.writeFile('x', bad({ encoding: 'bogus' })),
   async (fh) => fh.writeFile('x', bad({ signal: 1 })),
   async (fh) => fh.writeFile('x', { signal: AbortSignal.abort() }),
+  async (fh) => fh.writeFile('x', bad({ flush: 'yes' })),
+  async (fh) => fh.writeFile('flushed\n', { flush: true }),
+  async (fh) => fh.appendFile('x', bad({ flush: 1 })),
   async (fh) => fh.appendFile('end\n'),
   async (fh) => fh.readFile('utf8')
 ]))
