@@ -24,6 +24,7 @@ import { readableWebStream } from './web_stream'
 import { collected } from './collected'
 import { readHandle, writeArgs, writeHandle } from './whole_file'
 import { resolveRead } from './read_args'
+import { adoptNodeHandle } from './node_handle'
 
 const { O_APPEND, O_DIRECT } = fsConstants
 
@@ -436,8 +437,8 @@ export function open (path: string | Buffer | URL, flags: string | number = 'r',
     const openMode = parseMode(mode)
     const opts = validateObject(options, 'options')
     if (validateBoolean(opts.direct, 'options.direct') === true) openFlags |= O_DIRECT
-    return opResult('open', (batch) => batch.add('open', name, openFlags, openMode), shownPath(name))
-      .then((fd) => new AioFileHandle(kCreate, fd, openFlags))
+    const opened = opResult('open', (batch) => batch.add('open', name, openFlags, openMode), shownPath(name))
+    return Promise.all([opened, adoptNodeHandle(AioFileHandle)]).then(([fd]) => new AioFileHandle(kCreate, fd, openFlags))
   } catch (error) {
     return Promise.reject(error)
   }

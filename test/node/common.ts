@@ -57,13 +57,14 @@ export const open: (path: fs.PathLike, flags?: string | number, mode?: fs.Mode) 
  */
 export const fsp: typeof fs.promises = promises ?? fs.promises
 
-// fs.promises.readFile / writeFile and fs.createReadStream take a Node
-// FileHandle in place of a path (fs.promises checks `instanceof FileHandle`,
-// an internal class). Node's own code for those cases is the handle's
-// method: readFile(fh, o) is fh.readFile(o), writeFile(fh, d, o) is
-// fh.writeFile(d, o), createReadStream(null, { fd: fh, ...o }) is
-// fh.createReadStream(o). So with a project handle these call its method;
-// with anything else they are fs's, untouched.
+// fs.promises.readFile / writeFile take a Node FileHandle in place of a
+// path, and then read or write its descriptor with fs's own code (they
+// take the project's handles too, which pass fs's `instanceof FileHandle`
+// check). What they mean for a handle is its method: readFile(fh, o) is
+// fh.readFile(o), writeFile(fh, d, o) is fh.writeFile(d, o). So with a
+// project handle these call its method, which is what is measured; with
+// anything else they are fs's, untouched. (fs.createReadStream(null,
+// { fd: handle }) calls the handle's read() itself: the ports call fs's.)
 
 /** fs.promises.readFile; a project handle as `path` means handle.readFile(options). */
 export async function readFile (file: unknown, options?: unknown): Promise<Buffer | string> {
@@ -75,15 +76,6 @@ export async function readFile (file: unknown, options?: unknown): Promise<Buffe
 export async function writeFile (file: unknown, data: unknown, options?: unknown): Promise<void> {
   if (isProjectHandle(file)) return (file as Handle).writeFile(data, options)
   return fs.promises.writeFile(file as fs.PathLike, data as string, options as never)
-}
-
-/** fs.createReadStream; a project handle as options.fd means handle.createReadStream(rest of options). */
-export function createReadStream (file: fs.PathLike | null, options: Record<string, unknown> = {}): fs.ReadStream {
-  if (isProjectHandle(options.fd)) {
-    const { fd: handle, ...rest } = options
-    return (handle as Handle).createReadStream(rest)
-  }
-  return fs.createReadStream(file as fs.PathLike, options as never)
 }
 
 function isProjectHandle (value: unknown): boolean {

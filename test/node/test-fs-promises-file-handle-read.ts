@@ -48,7 +48,7 @@ async function validateRead (data: string, file: string, options: { useConf: boo
   await fileHandle.close()
 
   const streamData = await settle(async () => {
-    const stream = common.createReadStream(null, { fd: streamFileHandle })
+    const stream = fs.createReadStream(null as never, { fd: streamFileHandle })
     let streamData = Buffer.alloc(0)
     for await (const chunk of stream) { streamData = Buffer.from(chunk as Buffer) }
     return streamData
