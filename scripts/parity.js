@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// node scripts/parity.js [tap arguments, e.g. a file of test/node/]
+// node scripts/parity.js [tap arguments, e.g. a file of test/node/ or test/sonic/]
 //
-// Node's own FileHandle tests, ported in test/node/, run against Node's
-// FileHandle (PARITY_PEER=node) and against AioFileHandle once per engine
-// (AIO_BACKEND=io_uring, posix, threadpool); then a table of checks passed,
-// failed and in all per run, and every check that fails on an engine.
+// A peer's own tests, ported, run against the peer (PARITY_PEER=node) and
+// against the project once per engine (AIO_BACKEND=io_uring, posix,
+// threadpool); then a table of checks passed, failed and in all per run,
+// and every check that fails on an engine. test/node/: Node's tests of
+// FileHandle and fs.promises (the peer: Node's own); test/sonic/:
+// sonic-boom's tests (the peer: sonic-boom, against LogWriter).
 //
-// A check is one top-level assertion of a test/node/ file (see
-// test/node/common.ts). Counted from tap's TAP output: `ok` is passed;
+// A check is one top-level assertion of a ported file (see
+// test/node/common.ts, test/sonic/common.ts). Counted from tap's TAP output: `ok` is passed;
 // `not ok` is failed, a todo one (`not ok … # TODO why`, which tap itself
 // does not count as a failure) included. `ok … # TODO` is a check that
 // passes although it is marked todo: counted as passed, and listed, since
@@ -23,6 +25,8 @@ const tsImport = pathToFileURL(join(root, 'node_modules', '@tapjs', 'typescript'
 const ENGINES = ['io_uring', 'posix', 'threadpool']
 const SEPARATOR = '⟶' // test/node/common.ts: between a failed check's title and why
 const targets = process.argv.length > 2 ? process.argv.slice(2) : ['test/node/']
+// test/sonic/ holds sonic-boom's tests: their peer is sonic-boom itself.
+const PEER = targets.every((target) => target.startsWith('test/sonic')) ? 'sonic-boom' : 'node (fs.promises)'
 
 // Whether AIO_BACKEND=engine works here (lib/ through tap's TypeScript loader).
 function available (engine) {
@@ -69,7 +73,7 @@ function parse (stdout) {
     }
     name = name.replace(/^\[[^\]]*\] /, '').replace(/\\#/g, '#')
     checks.push({
-      file: file.replace(/^test\/node\//, ''),
+      file: file.replace(/^test\/(node|sonic)\//, ''),
       title: name,
       ok: !m[1],
       todo: directive?.kind === 'TODO' ? directive.reason : undefined,
@@ -93,7 +97,7 @@ function runTap (name, env) {
   // other than tap's 1 for failures, or a failure with no failed check.
   const crashed = files.filter((f) => !f.ok && ((f.signal !== undefined && f.signal !== 'null') ||
     (f.exitCode !== undefined && f.exitCode !== '1' && f.exitCode !== '0') ||
-    !checks.some((c) => c.file === f.file.replace(/^test\/node\//, '') && !c.ok && c.todo === undefined)))
+    !checks.some((c) => c.file === f.file.replace(/^test\/(node|sonic)\//, '') && !c.ok && c.todo === undefined)))
   return { name, status: run.status, checks, files, crashed, stderr: run.stderr ?? '' }
 }
 
@@ -114,8 +118,8 @@ const before = tree()
 console.log(`# tree: ${before.head}${before.dirty ? ` + uncommitted lib/native changes (${before.diff})` : ''}; addon build/Release/posix_aio.node: ${before.addon}`)
 
 const runs = []
-console.log('# Node\'s FileHandle tests (test/node/): Node\'s FileHandle, then AioFileHandle on each engine')
-process.stdout.write('# run: node (PARITY_PEER=node) … ')
+console.log(`# ${targets.join(' ')}: ${PEER}, then the project on each engine`)
+process.stdout.write(`# run: ${PEER} (PARITY_PEER=node) … `)
 runs.push(runTap('node', { PARITY_PEER: 'node', AIO_BACKEND: '' }))
 console.log('done')
 for (const engine of ENGINES) {
@@ -137,7 +141,7 @@ const rows = runs.map((run) => {
   const passed = checks.filter((c) => c.ok).length
   const failed = checks.length - passed
   return {
-    run: run.name === 'node' ? 'node (fs.promises)' : run.name,
+    run: run.name === 'node' ? PEER : run.name,
     passed: run.unavailable ? '-' : passed,
     failed: run.unavailable ? '-' : failed,
     'of which todo': run.unavailable ? '-' : checks.filter((c) => !c.ok && c.todo !== undefined).length,
