@@ -1,8 +1,9 @@
 // What sonic-boom's own tests (ported in test/sonic/) take from their
 // helper, and the one thing the ports change: what constructs the stream.
 // With PARITY_PEER=node (the peer, as scripts/parity.js sets it) it is
-// sonic-boom itself, so the same files measure sonic-boom; otherwise the
-// project's LogWriter, called as sonic-boom is (with or without `new`).
+// sonic-boom itself (the version in node_modules, whose own tests these
+// are), so the same files measure sonic-boom; otherwise the project's
+// LogWriter.
 //
 // Each sonic-boom test is one tap subtest of its file, with its own
 // timeout (sonic-boom's tests wait for events: one that never comes must
@@ -30,11 +31,9 @@ export const engine: string = helpers?.backend ?? 'sonic-boom'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Stream = any
 
-/** The stream under test: `new SonicBoom(opts)` or `SonicBoom(opts)`, as sonic-boom's tests call it. */
+/** The stream under test, called as sonic-boom's tests call it (`new SonicBoom(opts)`, or without `new`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const SonicBoom: any = lib === undefined
-  ? require('sonic-boom')
-  : function SonicBoom (options: unknown) { return new lib.LogWriter(options as never) }
+export const SonicBoom: any = lib === undefined ? require('sonic-boom') : lib.LogWriter
 
 const scratch = mkdtempSync(join(tmpdir(), `posix-aio-sonic-${engine}-`))
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }))
