@@ -56,9 +56,9 @@ interface InFlightBatch extends InFlight {
 
 /**
  * Batched, durable log writing for pino and others: `pino(new LogWriter({ dest }))`.
- * Events: 'ready', 'drain', 'drop', 'error', 'finish', 'close'.
+ * Events: 'ready', 'write', 'drain', 'drop', 'error', 'finish', 'close'.
  */
-export class LogWriter extends EventEmitter {
+class LogWriterStream extends EventEmitter {
   /** true until end() or destroy(), as sonic-boom's own property: pino checks it. */
   writable = true
 
@@ -256,6 +256,22 @@ export class LogWriter extends EventEmitter {
     }
   }
 
+  /** The descriptor written to: -1 before a path is open and once closed. */
+  get fd (): number { return this.#fd }
+  /** The file written to (the new one after reopen(path)); null for a descriptor given. */
+  get file (): string | null { return this.#path ?? null }
+  /** Closed or closing, after end() or destroy() (or a failure). */
+  get destroyed (): boolean { return this.#life === 'stopped' || this.#phase === 'closing' || this.#phase === 'closed' }
+  get append (): boolean { return this.#config.append }
+  get mkdir (): boolean { return this.#config.mkdir }
+  get mode (): number { return this.#config.mode }
+  get minLength (): number { return this.#config.minLength }
+  get maxLength (): number { return this.#config.maxLength }
+  /** sonic-boom's `fsync: true`: durability 'full'. */
+  get fsync (): boolean { return this.#config.sync === 'fsync' }
+  /** sonic-boom's synchronous mode: never. */
+  get sync (): boolean { return false }
+
   #live (life: Life): void {
     this.#life = life
     this.writable = life === 'open'
@@ -320,7 +336,7 @@ export class LogWriter extends EventEmitter {
       this.#batch = undefined
       if (error !== undefined) return this.#fail(error)
       this.#settle(Math.max(batch.end, this.#syncedTo))
-      this.#idle()
+      this.#idle(true)
     })
   }
 
@@ -364,6 +380,8 @@ export class LogWriter extends EventEmitter {
       const error = this.#check(result, 'write')
       if (error !== undefined) return error
       batch.rest = skipBytes(rest, result)
+      // As sonic-boom: the bytes each write wrote.
+      this.emit('write', result)
     }
   }
 
@@ -402,12 +420,16 @@ export class LogWriter extends EventEmitter {
     this.#waiters.splice(0, i)
   }
 
-  // The descriptor is free: do what is due next.
-  #idle (): void {
+  // The descriptor is free: do what is due next. 'drain', as sonic-boom:
+  // once what was buffered has been written (after a batch or a reopen,
+  // with no next batch due), and after write() returned false once below
+  // maxBufferedBytes again.
+  #idle (written = false): void {
     this.#phase = 'idle'
     if (this.#life === 'stopped') return void this.#close()
     if (this.#reopenPath !== undefined) return void this.#reopen()
-    const drain = this.#needDrain && this.#pending() < this.#config.maxBufferedBytes
+    const drain = (this.#needDrain && this.#pending() < this.#config.maxBufferedBytes) ||
+      (written && this.#life === 'open' && !this.#wantsBatch())
     if (this.#wantsBatch()) {
       if (this.#config.flushInterval === 0) this.#startBatch()
       else if (!this.#scheduled) this.#schedule()
@@ -457,7 +479,7 @@ export class LogWriter extends EventEmitter {
     } else {
       this.emit('error', result)
     }
-    this.#idle()
+    this.#idle(true)
   }
 
   // No more writing: pending lines dropped, waiting flushes and end callbacks told.
@@ -497,3 +519,10 @@ export class LogWriter extends EventEmitter {
     this.emit('close')
   }
 }
+
+/** The LogWriter as sonic-boom's constructor is: `new LogWriter(options)`, or `LogWriter(options)`. */
+export interface LogWriter extends LogWriterStream {}
+Object.defineProperty(LogWriterStream, 'name', { value: 'LogWriter' })
+export const LogWriter = new Proxy(LogWriterStream, {
+  apply: (Stream, _this, args: [LogWriterOptions]) => new Stream(...args)
+}) as typeof LogWriterStream & ((options: LogWriterOptions) => LogWriter)

@@ -219,6 +219,36 @@ t.test(`backpressure: false above maxBufferedBytes, then 'drain' (${backend})`, 
   t.ok(drains >= 21)
 })
 
+t.test(`sonic-boom's properties, 'write' and 'drain' after each batch, and a call without new (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  const path = join(dir, 'props.log')
+  const log = LogWriter({ dest: path, append: false, minLength: 10, maxLength: 1 << 20, mode: 0o640 })
+  t.ok(log instanceof LogWriter, 'LogWriter(options) without new, as SonicBoom(options)')
+  t.equal(log.constructor.name, 'LogWriter')
+  t.same({ fd: log.fd, file: log.file, destroyed: log.destroyed, append: log.append, mode: log.mode, minLength: log.minLength,
+    maxLength: log.maxLength, mkdir: log.mkdir, sync: log.sync, fsync: log.fsync },
+  { fd: -1, file: path, destroyed: false, append: false, mode: 0o640, minLength: 10, maxLength: 1 << 20, mkdir: false, sync: false, fsync: false },
+  'before the open: fd -1')
+  closes.set(log, new Promise((resolve) => log.once('close', resolve)))
+  await once(log, 'ready')
+  t.ok(log.fd > 2, `fd ${log.fd} once open`)
+  const written: number[] = []
+  log.on('write', (n: number) => written.push(n))
+  // No write() returned false: 'drain' still follows the batch, as sonic-boom's.
+  log.write('0123456789\n')
+  await once(log, 'drain')
+  t.same(written, [11], "'write' with the bytes written")
+  t.equal(readFileSync(path, 'utf8'), '0123456789\n', "the lines are in the file at 'drain'")
+  log.end()
+  await closed(log)
+  t.equal(log.destroyed, true, 'destroyed once closed')
+  t.equal(log.fd, -1)
+  const byFd = make({ fd: openSync(join(dir, 'fd.log'), 'w'), fsync: true })
+  t.same({ file: byFd.file, fsync: byFd.fsync, append: byFd.append }, { file: null, fsync: true, append: true })
+  byFd.destroy()
+  await closed(byFd)
+})
+
 t.test(`maxLength drops, minLength waits, periodicFlush and flushInterval (${backend})`, async (t) => {
   const dir = scratchDir(t)
   const dropPath = join(dir, 'drop.log')
