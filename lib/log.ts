@@ -27,6 +27,11 @@ export type { Durability, LogWriterOptions } from './log_options'
 const { IOV_MAX } = native.constants
 const EAGAIN = -osConstants.errno.EAGAIN
 const EINVAL = -osConstants.errno.EINVAL
+// What an fsync of flush() or close may fail with and mean no harm, as
+// sonic-boom takes them: a descriptor that cannot be synced (a pipe, a
+// tty, a read-only filesystem) or is closed already.
+const UNSYNCABLE = new Set(['EBADF', 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EROFS']
+  .map((code) => -(osConstants.errno as Record<string, number>)[code]))
 
 type Callback = (error?: Error | null) => void
 
@@ -73,8 +78,12 @@ class LogWriterStream extends EventEmitter {
   #phase: Phase = 'idle'
   /** The batch in flight, while #phase is 'writing'. */
   #batch: InFlightBatch | undefined
-  /** Why writing stopped: the IO error, or destroy(). */
+  /** Why writing stopped: the IO error. */
   #failed: Error | undefined
+  /** destroy() was called: the error of what it leaves undone. */
+  #destroyed: Error | undefined
+  /** end() was called. */
+  #ended = false
 
   // What is pending: pieces as Buffers (and the units each stands for),
   // then the rope still growing.
@@ -133,6 +142,8 @@ class LogWriterStream extends EventEmitter {
    * (ERR_STREAM_WRITE_AFTER_END); after destroy() or a failure it drops it.
    */
   write (chunk: string | Uint8Array): boolean {
+    // As sonic-boom's: a write after destroy() throws.
+    if (this.#destroyed !== undefined) throw this.#destroyed
     if (this.#life !== 'open') {
       if (this.#life === 'ending') {
         process.nextTick(() => this.emit('error', codeError('write after end', 'ERR_STREAM_WRITE_AFTER_END')))
@@ -176,13 +187,16 @@ class LogWriterStream extends EventEmitter {
   flush (cb?: Callback): Promise<void> {
     const callback = validateCallback(cb)
     let settled: Promise<void>
-    if (this.#failed !== undefined) {
-      settled = Promise.reject(this.#failed)
+    const failed = this.#failed ?? this.#destroyed
+    if (failed !== undefined) {
+      settled = Promise.reject(failed)
     } else if (this.#done >= this.#accepted) {
       settled = Promise.resolve()
     } else {
       const target = this.#accepted
       settled = new Promise((resolve, reject) => this.#waiters.push({ target, resolve, reject }))
+      // As sonic-boom's flush(cb): once written, synced (unless each batch was).
+      if (this.#config.sync === undefined) settled = settled.then(() => this.#syncQuietly())
       this.#request()
     }
     // Without a callback the promise is the only way to hear of a failure,
@@ -230,16 +244,23 @@ class LogWriterStream extends EventEmitter {
     if (callback !== undefined) this.#endCallbacks.push(callback)
     if (this.#life === 'ending') return this
     this.#live('ending')
+    this.#ended = true
     this.#flushTarget = this.#accepted
     if (this.#phase === 'idle') this.#idle()
     return this
   }
 
-  /** Stops at once: pending lines are dropped, the file is closed ('close'); flushes waiting reject. */
+  /**
+   * Takes no more lines (write() throws) and closes ('close', no
+   * 'finish'); what write() had taken is written first, as sonic-boom's
+   * write is in flight by then. Flushes not covered by that reject.
+   */
   destroy (): this {
     if (this.#life === 'stopped') return this
-    this.#stop(codeError('the LogWriter was destroyed', 'ERR_STREAM_DESTROYED'))
-    if (this.#phase === 'idle') void this.#close()
+    this.#live('stopped')
+    this.#destroyed = codeError('the LogWriter was destroyed', 'ERR_STREAM_DESTROYED')
+    this.#flushTarget = this.#accepted
+    if (this.#phase === 'idle') this.#idle()
     return this
   }
 
@@ -426,7 +447,9 @@ class LogWriterStream extends EventEmitter {
   // maxBufferedBytes again.
   #idle (written = false): void {
     this.#phase = 'idle'
-    if (this.#life === 'stopped') return void this.#close()
+    if (this.#life === 'stopped') {
+      return this.#failed === undefined && this.#fd >= 0 && this.#pending() > 0 ? this.#startBatch() : void this.#close()
+    }
     if (this.#reopenPath !== undefined) return void this.#reopen()
     const drain = (this.#needDrain && this.#pending() < this.#config.maxBufferedBytes) ||
       (written && this.#life === 'open' && !this.#wantsBatch())
@@ -455,6 +478,20 @@ class LogWriterStream extends EventEmitter {
     op.add('open', path, this.#config.flags, this.#config.mode)
     const fd = (await engine().submit(op))[0]
     return fd < 0 ? systemError(fd, 'open', path) : fd
+  }
+
+  /** fsync through the engine: its result. */
+  async #sync (fd: number): Promise<number> {
+    const op = new Batch()
+    op.add('fsync', fd)
+    return (await engine().submit(op))[0]
+  }
+
+  /** flush()'s fsync of the file open now: what cannot be synced is no failure. */
+  async #syncQuietly (): Promise<void> {
+    if (this.#fd < 0) return
+    const result = await this.#sync(this.#fd)
+    if (result < 0 && !UNSYNCABLE.has(result)) throw systemError(result, 'fsync', this.#path)
   }
 
   /** Closes a descriptor through the engine; an error is not reported (it is released either way). */
@@ -509,11 +546,18 @@ class LogWriterStream extends EventEmitter {
     clearInterval(this.#periodic)
     const fd = this.#fd
     this.#fd = -1
+    // As sonic-boom: synced before it is closed (unless each batch was).
+    if (fd >= 0 && this.#config.sync === undefined && this.#failed === undefined) await this.#sync(fd)
     if (fd >= 0 && fd !== 1 && fd !== 2) await this.#closeFd(fd)
     else await Promise.resolve()
-    if (this.#failed === undefined) {
+    // destroy() after end() leaves nothing undone: the end is done, as sonic-boom's.
+    const error = this.#failed ?? (this.#ended ? undefined : this.#destroyed)
+    if (error === undefined) {
       this.emit('finish')
       for (const callback of this.#endCallbacks.splice(0)) callback()
+    } else {
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
+      for (const callback of this.#endCallbacks.splice(0)) callback(error)
     }
     this.#phase = 'closed'
     this.emit('close')

@@ -414,24 +414,36 @@ t.test(`end, finish, close; write after end; destroy (${backend})`, async (t) =>
   const afterClose = await new Promise((resolve) => log.end(resolve))
   t.equal(afterClose, undefined, 'end(cb) after close: cb at once')
 
-  // destroy: pending lines dropped, flushes waiting rejected, 'close'.
+  // destroy, as sonic-boom's: no more lines (write() throws), what write()
+  // took is written (sonic-boom's is in flight by then), then 'close'.
   const gone = join(dir, 'destroyed.log')
   const destroyed = make({ dest: gone })
+  const destroyedEvents: string[] = []
+  for (const name of ['finish', 'close']) destroyed.on(name, () => destroyedEvents.push(name))
   await once(destroyed, 'ready')
   destroyed.write('in flight\n')
   await new Promise((resolve) => setImmediate(resolve))
   destroyed.write('pending\n')
   const flushed = destroyed.flush()
-  const ended = new Promise((resolve) => destroyed.end(resolve))
   const flushedCb = new Promise((resolve) => { void destroyed.flush(resolve) })
   t.equal(destroyed.destroy(), destroyed)
   destroyed.destroy()
-  await t.rejects(flushed, { code: 'ERR_STREAM_DESTROYED' })
-  t.match(await ended, { code: 'ERR_STREAM_DESTROYED' })
-  t.match(await flushedCb, { code: 'ERR_STREAM_DESTROYED' })
+  t.equal(destroyed.destroyed, true)
+  t.throws(() => destroyed.write('after\n'), { code: 'ERR_STREAM_DESTROYED' }, 'a write after destroy() throws')
+  await flushed
+  t.equal(await flushedCb, undefined, 'flushes of lines it wrote resolve')
   await closed(destroyed)
-  t.equal(destroyed.write('after\n'), false, 'dropped after destroy, no error')
-  t.equal(readFileSync(gone, 'utf8'), 'in flight\n', 'the batch in flight finished; nothing after it')
+  t.same(destroyedEvents, ['close'], "no 'finish' without end()")
+  await t.rejects(destroyed.flush(), { code: 'ERR_STREAM_DESTROYED' }, 'a flush after destroy() rejects')
+  t.equal(readFileSync(gone, 'utf8'), 'in flight\npending\n', 'every line written before destroy()')
+  // end() then destroy(): the end is done, as sonic-boom's ('finish').
+  const both = make({ dest: join(dir, 'both.log') })
+  both.write('last\n')
+  const bothEnded = new Promise((resolve) => both.end(resolve))
+  both.destroy()
+  t.equal(await bothEnded, undefined)
+  await closed(both)
+  t.equal(readFileSync(join(dir, 'both.log'), 'utf8'), 'last\n')
 
   // Destroyed while opening, and when idle.
   const opening = make({ dest: join(dir, 'opening.log') })
@@ -636,23 +648,22 @@ t.test(`bad options throw at once (${backend})`, async (t) => {
 t.test(`flush() without a callback: a failure is never an unhandled rejection (${backend})`, async (t) => {
   const path = join(scratchDir(t), 'destroyed.log')
   // In a child: an unhandled rejection would end it with exit code 1.
+  // A file in a directory that is not there: the open fails, and so does the flush.
   const run = spawnSync(process.execPath, [...process.execArgv, '-e', `
     const { LogWriter } = require(${JSON.stringify(require.resolve('../lib/index'))})
-    const writer = new LogWriter({ dest: ${JSON.stringify(path)} })
+    const writer = new LogWriter({ dest: ${JSON.stringify(join(path, 'missing', 'x.log'))} })
+    writer.on('error', () => {})
     writer.write('a line\\n')
     writer.flush()
-    setTimeout(() => writer.destroy())
     setTimeout(() => console.log('alive'), 200)`], { encoding: 'utf8', timeout: 60_000 })
   t.equal(run.status, 0, String(run.stderr))
   t.equal(run.stdout, 'alive\n')
   // Awaited, the same promise still rejects.
-  const writer = make({ dest: path })
+  const writer = make({ dest: join(path, 'missing', 'x.log') })
+  writer.on('error', () => {})
   writer.write('a line\n')
-  const flushed = writer.flush()
-  const closed = once(writer, 'close')
-  writer.destroy()
-  await t.rejects(flushed, { code: 'ERR_STREAM_DESTROYED' })
-  await closed
+  await t.rejects(writer.flush(), { code: 'ENOENT' })
+  await closed(writer)
 })
 
 t.test(`flushSync while a batch waits to retry a full pipe takes its bytes (${backend})`, async (t) => {
