@@ -16,16 +16,20 @@ import { mkdir } from 'node:fs/promises'
 import { constants as osConstants } from 'node:os'
 import { dirname } from 'node:path'
 import { native } from './binding'
-import { skipBytes } from './bytes'
+import { byteLength, skipBytes } from './bytes'
 import { Batch, engine } from './engine'
 import { codeError, invalidArgType, invalidState, systemError, validateCallback, validatePath, validateView } from './errors'
 import { parseLogWriterOptions, type LogWriterConfig, type LogWriterOptions } from './log_options'
-import { BUSY_MS, flushAtExit, forgetAtExit, kExit, openAtExit, unwrittenOf, writeAllSync, type InFlight } from './log_sync'
+import { closeSync } from 'node:fs'
+import {
+  BUSY_MS, flushAtExit, forgetAtExit, kExit, openAtExit, openNow, unwrittenOf, writeAllSync, type InFlight
+} from './log_sync'
 
 export type { Durability, LogWriterOptions } from './log_options'
 
 const { IOV_MAX } = native.constants
 const EAGAIN = -osConstants.errno.EAGAIN
+const EBUSY = -osConstants.errno.EBUSY
 const EINVAL = -osConstants.errno.EINVAL
 // What an fsync of flush() or close may fail with and mean no harm, as
 // sonic-boom takes them: a descriptor that cannot be synced (a pipe, a
@@ -109,6 +113,12 @@ class LogWriterStream extends EventEmitter {
   #lastStart = 0
   /** write() returned false: 'drain' is owed. */
   #needDrain = false
+  /** sync mode: a 'drain' is due on the next tick. */
+  #drainSoon = false
+  /** Retries in a row of writes that found the descriptor full or busy. */
+  #retries = 0
+  /** flush(cb) callbacks waiting: they hear of a failure. */
+  #flushCallbacks = 0
   #reopenPath: string | undefined
 
   constructor (options: LogWriterOptions) {
@@ -118,15 +128,25 @@ class LogWriterStream extends EventEmitter {
     this.#path = config.path
     this.#fd = config.fd
     engine() // chosen now: an unavailable AIO_BACKEND throws here
+    // sync mode opens at once, as sonic-boom's: a failure is thrown (and
+    // an 'error' for listeners added meanwhile, as sonic-boom emits one).
+    if (this.#path !== undefined && config.synchronous) {
+      try {
+        this.#fd = openNow(this.#path, config)
+      } catch (error) {
+        process.nextTick(() => { if (this.listenerCount('error') > 0) this.emit('error', error) })
+        throw error
+      }
+    }
     flushAtExit(this)
     if (config.periodicFlush > 0) {
       this.#periodic = setInterval(() => this.#request(), config.periodicFlush).unref()
     }
-    if (this.#path === undefined) {
+    if (this.#fd >= 0) {
       process.nextTick(() => this.emit('ready'))
     } else {
       this.#phase = 'opening'
-      void this.#openFile(this.#path).then((result) => {
+      void this.#openFile(this.#path!).then((result) => {
         // Destroyed meanwhile: a failed open is nobody's error any more.
         if (typeof result !== 'number') return this.#life === 'stopped' ? void this.#close() : this.#fail(result)
         this.#fd = result
@@ -186,12 +206,21 @@ class LogWriterStream extends EventEmitter {
    */
   flush (cb?: Callback): Promise<void> {
     const callback = validateCallback(cb)
+    // As sonic-boom's flush(cb), which listens for 'error' while it
+    // waits: a failure meanwhile (even in this call, in sync mode) is the
+    // callback's, not an uncaught one.
+    if (callback !== undefined) this.#flushCallbacks++
     let settled: Promise<void>
     const failed = this.#failed ?? this.#destroyed
     if (failed !== undefined) {
       settled = Promise.reject(failed)
     } else if (this.#done >= this.#accepted) {
       settled = Promise.resolve()
+      // sonic-boom writes nothing then, and 'drain' follows that write.
+      if (this.#config.minLength > 0 && this.#life === 'open') {
+        if (this.#config.synchronous) this.#drainAfter()
+        else setImmediate(() => this.emit('drain'))
+      }
     } else {
       const target = this.#accepted
       settled = new Promise((resolve, reject) => this.#waiters.push({ target, resolve, reject }))
@@ -202,8 +231,15 @@ class LogWriterStream extends EventEmitter {
     // Without a callback the promise is the only way to hear of a failure,
     // and nobody may be listening: it must not be an unhandled rejection
     // (sonic-boom's flush() never throws). Awaiting it still sees the error.
-    if (callback !== undefined) settled.then(() => callback(), callback)
-    else settled.catch(() => {})
+    if (callback !== undefined) {
+      const done = (error?: unknown): void => {
+        this.#flushCallbacks--
+        callback(error as Error | undefined)
+      }
+      settled.then(() => done(), done)
+    } else {
+      settled.catch(() => {})
+    }
     return settled
   }
 
@@ -230,8 +266,26 @@ class LogWriterStream extends EventEmitter {
       throw invalidState('reopen() needs a path: this LogWriter was given a file descriptor')
     }
     if (this.#life !== 'open') return
+    if (this.#config.synchronous) return this.#reopenNow(path ?? this.#path!)
     this.#reopenPath = path ?? this.#path
     if (this.#phase === 'idle') void this.#reopen()
+  }
+
+  // sync mode's reopen, as sonic-boom's: the new file opened at once
+  // (a failure thrown, and an 'error' for listeners), then the old closed.
+  #reopenNow (path: string): void {
+    let fd: number
+    try {
+      fd = openNow(path, this.#config)
+    } catch (error) {
+      process.nextTick(() => { if (this.listenerCount('error') > 0) this.emit('error', error) })
+      throw error
+    }
+    closeSync(this.#fd)
+    this.#fd = fd
+    this.#path = path
+    process.nextTick(() => this.emit('ready'))
+    this.#drainAfter()
   }
 
   /** Writes everything, then closes: 'finish', then 'close'. `cb` on finish (or the error). */
@@ -290,8 +344,13 @@ class LogWriterStream extends EventEmitter {
   get maxLength (): number { return this.#config.maxLength }
   /** sonic-boom's `fsync: true`: durability 'full'. */
   get fsync (): boolean { return this.#config.sync === 'fsync' }
-  /** sonic-boom's synchronous mode: never. */
-  get sync (): boolean { return false }
+  /** sonic-boom's count of bytes taken and not yet written (its tests read it). */
+  get _len (): number {
+    return this.#pendingBytes() + (this.#batch === undefined ? 0 : byteLength(this.#batch.rest))
+  }
+
+  /** sonic-boom's synchronous mode. */
+  get sync (): boolean { return this.#config.synchronous }
 
   #live (life: Life): void {
     this.#life = life
@@ -310,6 +369,8 @@ class LogWriterStream extends EventEmitter {
   }
 
   #schedule (): void {
+    // sync mode: written now, as sonic-boom's write() does.
+    if (this.#config.synchronous) return void (this.#wantsBatch() && this.#startBatch())
     this.#scheduled = true
     const run = (): void => {
       this.#scheduled = false
@@ -347,6 +408,7 @@ class LogWriterStream extends EventEmitter {
   }
 
   #startBatch (): void {
+    if (this.#config.synchronous) return this.#writeNow()
     this.#phase = 'writing'
     this.#lastStart = performance.now()
     const start = this.#submitted
@@ -391,19 +453,34 @@ class LogWriterStream extends EventEmitter {
         // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
         return result === EINVAL ? undefined : this.#check(result, this.#config.sync!)
       }
-      if (result === EAGAIN) {
+      const error = this.#check(result, 'write')
+      if ((result === EAGAIN || result === EBUSY) &&
+        this.#retry(error as NodeJS.ErrnoException, byteLength(rest), this.#pendingBytes())) {
         // A non-blocking descriptor (a pipe) is full: try again shortly
         // (unless flushSync or the exit took the bytes meanwhile).
         await new Promise((resolve) => setTimeout(resolve, BUSY_MS))
         if (batch.takenOver) return undefined
         continue
       }
-      const error = this.#check(result, 'write')
       if (error !== undefined) return error
+      this.#retries = 0
       batch.rest = skipBytes(rest, result)
       // As sonic-boom: the bytes each write wrote.
       this.emit('write', result)
     }
+  }
+
+  // sonic-boom's rule for a write that found the descriptor full or busy:
+  // tried again while retryEAGAIN says so, up to maxWriteRetries in a row.
+  #retry = (error: NodeJS.ErrnoException, writing: number, remaining: number): boolean => {
+    this.#retries++
+    const { maxWriteRetries, retryEAGAIN } = this.#config
+    return (maxWriteRetries === 0 || this.#retries <= maxWriteRetries) && retryEAGAIN(error, writing, remaining)
+  }
+
+  /** Bytes accepted and not yet handed to a batch (what sonic-boom's retryEAGAIN calls remaining). */
+  #pendingBytes (): number {
+    return byteLength(this.#pieces) + Buffer.byteLength(this.#tail)
   }
 
   /** The fs-shaped error for a negative result. */
@@ -411,7 +488,20 @@ class LogWriterStream extends EventEmitter {
     return result < 0 ? systemError(result, syscall, this.#path) : undefined
   }
 
-  #writeSync (fd: number, atExit = false): void {
+  // sync mode's batch: everything pending, with fs.writeSync; a failure
+  // is the writer's, as a batch's.
+  #writeNow (): void {
+    let written: number
+    try {
+      written = this.#writeSync(this.#fd)
+    } catch (error) {
+      return this.#fail(error as Error)
+    }
+    this.emit('write', written)
+    this.#idle(true)
+  }
+
+  #writeSync (fd: number, atExit = false): number {
     const batch = this.#batch
     // #take() takes at most IOV_MAX pieces: the rest go in further rounds.
     let views = this.#take()
@@ -423,14 +513,17 @@ class LogWriterStream extends EventEmitter {
       batch!.rest = []
       batch!.takenOver = true
     }
+    let written = 0
     for (;;) {
-      writeAllSync(fd, views, this.#config.sync)
+      written += writeAllSync(fd, views, this.#config.sync, this.#retry)
+      this.#retries = 0
       if (this.#pending() === 0) break
       views = this.#take()
     }
     const end = this.#submitted
     if (batch === undefined) this.#settle(end)
     else this.#syncedTo = end
+    return written
   }
 
   // Everything up to `done` is on disk: resolve the flushes it covers.
@@ -461,8 +554,20 @@ class LogWriterStream extends EventEmitter {
     }
     if (drain) {
       this.#needDrain = false
-      this.emit('drain')
+      if (this.#config.synchronous) this.#drainAfter()
+      else this.emit('drain')
     }
+  }
+
+  // sync mode's 'drain': after the call that wrote (or reopened), for
+  // those listening by then, once, as sonic-boom's.
+  #drainAfter (): void {
+    if (this.#drainSoon) return
+    this.#drainSoon = true
+    process.nextTick(() => {
+      this.#drainSoon = false
+      if (this.listenerCount('drain') > 0) this.emit('drain')
+    })
   }
 
   /** mkdir if asked, then the engine's open: the descriptor, or the fs-shaped error. */
@@ -533,9 +638,10 @@ class LogWriterStream extends EventEmitter {
 
   // A failed open, write or sync: the writer stops, closes, reports it.
   #fail (error: Error): void {
+    const told = this.#flushCallbacks > 0
     this.#stop(error)
     void this.#close()
-    this.emit('error', error)
+    if (!told || this.listenerCount('error') > 0) this.emit('error', error)
   }
 
   // Closes the descriptor (unless it is stdout, stderr or never opened),

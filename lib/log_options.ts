@@ -37,8 +37,20 @@ export interface LogWriterOptions {
   maxLength?: number
   /** sonic-boom: flush whatever is pending (below minLength too) every this many ms. */
   periodicFlush?: number
-  /** sonic-boom's synchronous mode: not supported (false is accepted). */
-  sync?: boolean
+  /**
+   * sonic-boom: whether to try a write again that found the descriptor
+   * full or busy (EAGAIN, EBUSY), given the error, the bytes of that write
+   * and the bytes pending after them; default: always.
+   */
+  retryEAGAIN?: (error: NodeJS.ErrnoException, writing: number, remaining: number) => boolean
+  /** sonic-boom: give up (an 'error', or flushSync throws) after this many retries in a row; 0: never. */
+  maxWriteRetries?: number
+  /**
+   * sonic-boom's synchronous mode: each write() (from minLength on) is
+   * written at once with fs.writeSync, a path is opened synchronously. Any
+   * truthy value, as sonic-boom takes it.
+   */
+  sync?: unknown
 }
 
 /** The call that makes a write durable, if the durability asks for one. */
@@ -61,6 +73,11 @@ export interface LogWriterConfig {
   readonly maxLength: number
   /** 0: none. */
   readonly periodicFlush: number
+  /** sonic-boom's sync mode: writes with fs.writeSync as they come. */
+  readonly synchronous: boolean
+  readonly retryEAGAIN: (error: NodeJS.ErrnoException, writing: number, remaining: number) => boolean
+  /** 0: no limit. */
+  readonly maxWriteRetries: number
 }
 
 /** Validates `options` (in the order the constructor always has, so the same option is reported first). */
@@ -95,9 +112,9 @@ export function parseLogWriterOptions (options: unknown): LogWriterConfig {
     }
     durability = 'full'
   }
-  if (validateBoolean(opts.sync, 'options.sync') === true) {
-    throw invalidArgValue('options.sync', true,
-      'is not supported: LogWriter writes asynchronously (flushSync() writes synchronously when needed)')
+  const retryEAGAIN = opts.retryEAGAIN as LogWriterConfig['retryEAGAIN'] | undefined
+  if (retryEAGAIN !== undefined && typeof retryEAGAIN !== 'function') {
+    throw invalidArgType('options.retryEAGAIN', 'of type function', retryEAGAIN)
   }
   const size = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number =>
     opts[key] === undefined ? fallback : validateInteger(opts[key], `options.${key}`, min, max)
@@ -115,6 +132,10 @@ export function parseLogWriterOptions (options: unknown): LogWriterConfig {
     flushInterval: size('flushInterval', 0, 0, TIMEOUT_MAX),
     minLength: size('minLength', 0, 0),
     maxLength: size('maxLength', 0, 0),
-    periodicFlush: size('periodicFlush', 0, 0, TIMEOUT_MAX)
+    periodicFlush: size('periodicFlush', 0, 0, TIMEOUT_MAX),
+    // sonic-boom: `this.sync = sync || false`.
+    synchronous: Boolean(opts.sync),
+    retryEAGAIN: retryEAGAIN ?? (() => true),
+    maxWriteRetries: size('maxWriteRetries', 0, 0)
   })
 }

@@ -10,8 +10,17 @@ import type { LogWriterConfig, SyncCall } from './log_options'
 
 const { AIO_CANCELED } = native.constants
 
-// Retry delay for a non-blocking descriptor that is full (a pipe): EAGAIN.
-export const BUSY_MS = 10
+// Retry delay for a descriptor that is full (a non-blocking pipe: EAGAIN)
+// or busy (EBUSY), as sonic-boom's.
+export const BUSY_MS = 100
+
+/** Whether a write that failed with `error` (EAGAIN or EBUSY) is tried again, given its bytes and those after it. */
+export type Retry = (error: NodeJS.ErrnoException, writing: number, remaining: number) => boolean
+
+/** Whether a write that failed with this code is retried at all. */
+export function retryable (code: string | undefined): boolean {
+  return code === 'EAGAIN' || code === 'EBUSY'
+}
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
 /** Rethrows `error` unless it has this code. */
@@ -54,8 +63,13 @@ export function forgetAtExit (writer: ExitFlushed): void {
 // what this one wrote): undefined, and those lines are lost.
 export function openAtExit (path: string, config: Pick<LogWriterConfig, 'append' | 'mkdir' | 'mode'>): number | undefined {
   if (!config.append) return undefined
+  return openNow(path, { ...config, flags: 'a' })
+}
+
+/** The synchronous open of sync mode and of the exit: fs's error if it fails. */
+export function openNow (path: string, config: { mkdir: boolean, mode: number, flags: number | string }): number {
   if (config.mkdir) mkdirSync(dirname(path), { recursive: true })
-  return openSync(path, 'a', config.mode)
+  return openSync(path, config.flags, config.mode)
 }
 
 /** What unwrittenOf reads of the writer's batch in flight. */
@@ -87,25 +101,35 @@ export function unwrittenOf (batch: InFlight, atExit: boolean): Buffer[] | undef
   return result === undefined ? undefined : skipBytes(batch.rest, Math.max(0, result))
 }
 
-/** Writes every view whole with fs.writeSync, then syncs as `sync` says. */
-export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: SyncCall): void {
+/**
+ * Writes every view whole with fs.writeSync, then syncs as `sync` says;
+ * the bytes written. A descriptor full or busy is waited for while
+ * `retry` says so; else its error is thrown.
+ */
+export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: SyncCall, retry: Retry = () => true): number {
+  let total = 0
+  let left = views.reduce((sum, view) => sum + view.byteLength, 0)
   for (const view of views) {
+    total += view.byteLength
+    left -= view.byteLength
     let done = 0
     while (done < view.byteLength) {
       try {
         done += writeSync(fd, view, done)
       } catch (error) {
         // A non-blocking descriptor (a pipe) is full: wait for its reader.
-        unless(error, 'EAGAIN')
+        const code = (error as NodeJS.ErrnoException).code
+        if (!retryable(code) || !retry(error as NodeJS.ErrnoException, view.byteLength - done, left)) throw error
         Atomics.wait(sleeper, 0, 0, BUSY_MS)
       }
     }
   }
-  if (sync === undefined) return
+  if (sync === undefined) return total
   try {
     if (sync === 'fdatasync') fdatasyncSync(fd)
     else fsyncSync(fd)
   } catch (error) {
     unless(error, 'EINVAL') // a descriptor that cannot be synced
   }
+  return total
 }

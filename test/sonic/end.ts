@@ -17,9 +17,6 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PEER, SonicBoom, file, test, type Stream } from './common'
 
-// Why a test does not pass on LogWriter today.
-const SYNC = "sync: '0' / '1' (truthy strings) refused: options.sync must be a boolean, and sync mode is not supported"
-
 const root = join(__dirname, '..', '..')
 
 /** fork(join(__dirname, '..', 'fixtures', 'firehose.js'), { silent: true }) */
@@ -81,7 +78,7 @@ for (const sync in [true, false]) {
       })
       stream.end()
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`end after 2x reopen (sync: '${sync}')`, (t, end) => {
     t.plan(4)
@@ -105,7 +102,7 @@ for (const sync in [true, false]) {
       })
       stream.end()
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`end if not ready (sync: '${sync}')`, (t, end) => {
     t.plan(3)
@@ -124,7 +121,7 @@ for (const sync in [true, false]) {
       })
     })
     stream.end()
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`chunk data accordingly (sync: '${sync}')`, (t, end) => {
     t.plan(2)

@@ -42,9 +42,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { SonicBoom, file, test, type Context, type Stream } from './common'
 
-// Why a test does not pass on LogWriter today.
-const SYNC = "sync: '0' / '1' (truthy strings) refused: options.sync must be a boolean, and sync mode is not supported"
-
 const { O_RDONLY, O_NONBLOCK } = fs.constants
 
 /** filefrag -v: whether some of the file's bytes are not written back yet (no blocks allocated). */
@@ -127,7 +124,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`mkdir (sync: '${sync}')`, (t, end) => {
     t.plan(4)
@@ -151,7 +148,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`flush (sync: '${sync}')`, (t, end) => {
     t.plan(5)
@@ -177,7 +174,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`flush with no data (sync: '${sync}')`, (t, end) => {
     t.plan(2)
@@ -196,10 +193,7 @@ for (const sync in [true, false]) {
       t.assert.ok('drain emitted')
       end()
     })
-  }, {
-    todo: `${SYNC}; then: flush() with nothing written emits no 'drain'`,
-    timeout: 3000
-  })
+  }, { timeout: 3000 })
 
   test(`call flush cb after flushed (sync: '${sync}')`, (t, end) => {
     t.plan(4)
@@ -220,7 +214,7 @@ for (const sync in [true, false]) {
       else t.assert.ok('flush cb called')
       end()
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   // Ported with observations for the fakes (see the top of the file): the
   // flush callback reads the file and sees its bytes written back.
@@ -256,7 +250,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`call flush cb even when have no data (sync: '${sync}')`, (t, end) => {
     t.plan(2)
@@ -274,7 +268,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`call flush cb even when minLength is 0 (sync: '${sync}')`, (t, end) => {
     t.plan(1)
@@ -288,7 +282,7 @@ for (const sync in [true, false]) {
       else t.assert.ok('flush cb called')
       end()
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`call flush cb with an error when trying to flush destroyed stream (sync: '${sync}')`, (t, end) => {
     t.plan(1)
@@ -303,7 +297,7 @@ for (const sync in [true, false]) {
       else t.assert.fail('flush cb called without an error')
       end()
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   // Ported with a real write failure for the fake's one (see the top of the
   // file): a FIFO without a reader, EPIPE; the fake fs.write(Sync)'s own
@@ -345,11 +339,7 @@ for (const sync in [true, false]) {
       t.assert.ok('close emitted')
       end()
     })
-  }), {
-    todo: `${SYNC}; then: the failed write's 'error' is emitted with no listener, so thrown ` +
-      "(out of flush(), and uncaught): sonic-boom's flush(cb) listens for 'error' while it waits",
-    timeout: 3000
-  })
+  }), { timeout: 3000 })
 
   // Ported without the fake fs.open (see the top of the file): the write and
   // flush are made in the tick after the constructor, while its open is in

@@ -71,7 +71,7 @@ test('fsync with sync', (t, end) => {
   t.assert.equal(data, 'hello world\nsomething else\n')
 
   end()
-}, { todo: 'sync: true is refused (sync mode is not supported)' })
+})
 
 // An observation for the fake's count (see the top of the file).
 test('fsync with async', (t, end) => {

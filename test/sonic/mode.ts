@@ -12,9 +12,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { SonicBoom, file, test, type Stream } from './common'
 
-// Why a test does not pass on LogWriter today.
-const SYNC = "sync: '0' / '1' (truthy strings) refused: options.sync must be a boolean, and sync mode is not supported"
-
 const isWindows = process.platform === 'win32'
 
 for (const sync in [true, false]) {
@@ -45,7 +42,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`mode default (sync: '${sync}')`, (t, end) => {
     t.plan(6)
@@ -71,7 +68,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`mode on mkdir (sync: '${sync}')`, (t, end) => {
     t.plan(5)
@@ -97,7 +94,7 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`mode on append (sync: '${sync}')`, (t, end) => {
     t.plan(5)
@@ -124,5 +121,5 @@ for (const sync in [true, false]) {
         end()
       })
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 }

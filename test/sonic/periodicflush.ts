@@ -20,9 +20,6 @@ import fs from 'node:fs'
 import { mock } from 'node:test'
 import { SonicBoom, file, test, type Context, type Stream } from './common'
 
-// Why a test does not pass on LogWriter today.
-const SYNC = "sync: '0' / '1' (truthy strings) refused: options.sync must be a boolean, and sync mode is not supported"
-
 interface Clock {
   tick: (ms: number) => void
   uninstall: () => void
@@ -85,7 +82,7 @@ for (const sync in [true, false]) {
 
     clock.tick(2000)
     clock.uninstall()
-  }), { todo: SYNC, timeout: 3000 })
+  }), { timeout: 3000 })
 
   test(`periodicflush_on (sync: '${sync}')`, withClock((t, end) => {
     t.plan(4)
@@ -110,5 +107,5 @@ for (const sync in [true, false]) {
 
     clock.tick(2000)
     clock.uninstall()
-  }), { todo: SYNC, timeout: 3000 })
+  }), { timeout: 3000 })
 }

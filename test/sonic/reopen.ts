@@ -53,7 +53,7 @@ for (const sync in [true, false]) {
         })
       })
     })
-  }, { timeout: 3000, todo: "sync: '0' / '1' is refused (not a boolean; sonic-boom: truthy, its sync mode)" })
+  }, { timeout: 3000 })
 
   test(`reopen with buffer (sync: ${sync})`, (t, end) => {
     t.plan(9)
@@ -92,7 +92,7 @@ for (const sync in [true, false]) {
         })
       })
     })
-  }, { timeout: 3000, todo: "sync: '0' / '1' is refused (not a boolean; sonic-boom: truthy, its sync mode); then, async: lines flush()ed before reopen() land in the new file" })
+  }, { timeout: 3000 })
 
   test(`reopen if not open (sync: ${sync})`, (t, end) => {
     t.plan(3)
@@ -110,7 +110,7 @@ for (const sync in [true, false]) {
       t.assert.ok('ended')
       end()
     })
-  }, { timeout: 3000, todo: "sync: '0' / '1' is refused (not a boolean; sonic-boom: truthy, its sync mode)" })
+  }, { timeout: 3000 })
 
   test(`reopen with file (sync: ${sync})`, (t, end) => {
     t.plan(10)
@@ -147,7 +147,7 @@ for (const sync in [true, false]) {
         })
       })
     })
-  }, { timeout: 3000, todo: "sync: '0' / '1' is refused (not a boolean; sonic-boom: truthy, its sync mode); then, async: .file is the old path until the new file is open" })
+  }, { timeout: 3000 })
 
   test(`reopen throws an error (sync: ${sync})`, (t, end) => {
     t.plan(sync ? 10 : 9)
@@ -199,7 +199,7 @@ for (const sync in [true, false]) {
         })
       }, 0)
     })
-  }, { timeout: 3000, todo: "sync: '0' / '1' is refused (not a boolean; sonic-boom: truthy, its sync mode)" })
+  }, { timeout: 3000 })
 
   test(`reopen emits drain (sync: ${sync})`, (t, end) => {
     t.plan(9)
@@ -236,5 +236,5 @@ for (const sync in [true, false]) {
         })
       })
     })
-  }, { timeout: 3000, todo: "sync: '0' / '1' is refused (not a boolean; sonic-boom: truthy, its sync mode)" })
+  }, { timeout: 3000 })
 }

@@ -34,9 +34,6 @@
 import fs from 'node:fs'
 import { SonicBoom, file, test, type Stream } from './common'
 
-// Why a test does not pass on LogWriter today.
-const SYNC = "sync: '0' / '1' (truthy strings) refused: options.sync must be a boolean, and sync mode is not supported"
-
 for (const sync in [true, false]) {
   // Reset the umask for testing
   process.umask(0o000)
@@ -67,7 +64,7 @@ for (const sync in [true, false]) {
     stream.on('close', () => {
       t.assert.ok('close emitted')
     })
-  }, { todo: SYNC })
+  })
 
   test(`write things in a streaming fashion (sync: '${sync}')`, (t, end) => {
     t.plan(8)
@@ -101,7 +98,7 @@ for (const sync in [true, false]) {
       t.assert.ok('close emitted')
       end()
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`can be piped into (sync: '${sync}')`, (t, end) => {
     t.plan(4)
@@ -126,7 +123,7 @@ for (const sync in [true, false]) {
     stream.on('close', () => {
       t.assert.ok('close emitted')
     })
-  }, { todo: SYNC })
+  })
 
   test(`write things to a file (sync: '${sync}')`, (t, end) => {
     t.plan(6)
@@ -153,7 +150,7 @@ for (const sync in [true, false]) {
     stream.on('close', () => {
       t.assert.ok('close emitted')
     })
-  }, { todo: SYNC })
+  })
 
   test(`minLength (sync: '${sync}')`, (t, end) => {
     t.plan(8)
@@ -193,7 +190,7 @@ for (const sync in [true, false]) {
     stream.on('close', () => {
       t.assert.ok('close emitted')
     })
-  }, { todo: SYNC, timeout: 3000 })
+  }, { timeout: 3000 })
 
   test(`emit write events (sync: '${sync}')`, (t, end) => {
     t.plan(7)
@@ -226,7 +223,7 @@ for (const sync in [true, false]) {
     stream.on('close', () => {
       t.assert.ok('close emitted')
     })
-  }, { todo: SYNC })
+  })
 
   test(`write multi-byte characters string over than maxWrite (sync: '${sync}')`, (t, end) => {
     // sonic-boom's fake, inert in their run too (see the top of the file).
@@ -262,7 +259,7 @@ for (const sync in [true, false]) {
     stream.on('error', () => {
       t.assert.ok('error emitted')
     })
-  }, { todo: SYNC })
+  })
 }
 
 test('write enormously large buffers async', (t, end) => {
