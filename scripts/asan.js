@@ -36,10 +36,11 @@ for (const entry of ['binding.gyp', 'native', 'lib', 'test', 'package.json', 'ts
 }
 symlinkSync(join(root, 'node_modules'), join(mirror, 'node_modules'), 'dir')
 // Left out of the sanitized runs: the SIGKILL trials (a killed child cannot
-// print a report, so they only cost time) and the ports of Node's tests
-// (argument handling in lib/; the native paths they reach are the ones
-// test/file_handle*.ts and test/file_streams.ts drive).
-const unsanitized = ['test/log_writer_kill.ts', 'test/write_kill.ts', 'test/node/**']
+// print a report, so they only cost time) and the ports of Node's and
+// sonic-boom's tests (argument handling and events in lib/; the native
+// paths they reach are the ones test/file_handle*.ts, test/file_streams.ts
+// and test/log_writer.ts drive).
+const unsanitized = ['test/log_writer_kill.ts', 'test/write_kill.ts', 'test/node/**', 'test/sonic/**']
 const taprc = join(mirror, '.taprc')
 writeFileSync(taprc, readFileSync(taprc, 'utf8').replace(/^exclude:\n/m,
   (line) => line + unsanitized.map((glob) => `  - "${glob}"\n`).join('')))
