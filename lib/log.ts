@@ -94,9 +94,11 @@ class LogWriterStream extends EventEmitter {
   #pieces: Buffer[] = []
   #pieceUnits: number[] = []
   #tail = ''
-  // Positions in the stream of units (string lengths, UTF-16 code units:
-  // bytes for ASCII; Buffer byte lengths); each only grows. Pending is
-  // [#submitted, #accepted), in flight [#batch.start, #batch.end).
+  /** The units the rope stands for. */
+  #tailUnits = 0
+  // Positions in the stream of units (bytes, as each write() counts them:
+  // a string's UTF-8 length, a Buffer's byte length); each only grows.
+  // Pending is [#submitted, #accepted), in flight [#batch.start, #batch.end).
   #accepted = 0
   #submitted = 0
   /** Everything before it is written at the chosen durability. */
@@ -172,7 +174,7 @@ class LogWriterStream extends EventEmitter {
     }
     let units: number
     if (typeof chunk === 'string') {
-      units = chunk.length
+      units = Buffer.byteLength(chunk)
     } else if (chunk instanceof Uint8Array) {
       // Written later, from a view (not a copy): its length must hold.
       units = validateView(chunk, 'chunk').byteLength
@@ -186,6 +188,7 @@ class LogWriterStream extends EventEmitter {
     }
     if (typeof chunk === 'string') {
       this.#tail += chunk
+      this.#tailUnits += units
       if (this.#tail.length >= PIECE) this.#cut()
     } else {
       this.#cut()
@@ -342,6 +345,7 @@ class LogWriterStream extends EventEmitter {
   get mode (): number { return this.#config.mode }
   get minLength (): number { return this.#config.minLength }
   get maxLength (): number { return this.#config.maxLength }
+  get maxWrite (): number { return this.#config.maxWrite }
   /** sonic-boom's `fsync: true`: durability 'full'. */
   get fsync (): boolean { return this.#config.sync === 'fsync' }
   /** sonic-boom's count of bytes taken and not yet written (its tests read it). */
@@ -395,8 +399,9 @@ class LogWriterStream extends EventEmitter {
   #cut (): void {
     if (this.#tail === '') return
     this.#pieces.push(Buffer.from(this.#tail))
-    this.#pieceUnits.push(this.#tail.length)
+    this.#pieceUnits.push(this.#tailUnits)
     this.#tail = ''
+    this.#tailUnits = 0
   }
 
   /** Takes what is pending, at most IOV_MAX pieces. */
@@ -480,7 +485,7 @@ class LogWriterStream extends EventEmitter {
 
   /** Bytes accepted and not yet handed to a batch (what sonic-boom's retryEAGAIN calls remaining). */
   #pendingBytes (): number {
-    return byteLength(this.#pieces) + Buffer.byteLength(this.#tail)
+    return byteLength(this.#pieces) + this.#tailUnits
   }
 
   /** The fs-shaped error for a negative result. */
@@ -631,6 +636,7 @@ class LogWriterStream extends EventEmitter {
     this.#pieces = []
     this.#pieceUnits = []
     this.#tail = ''
+    this.#tailUnits = 0
     this.#accepted = this.#submitted
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
     for (const callback of this.#endCallbacks.splice(0)) callback(error)

@@ -2,12 +2,11 @@
 // the frozen LogWriterConfig the writer reads.
 import { constants as fsConstants } from 'node:fs'
 import {
-  invalidArgType, invalidArgValue, validateBoolean, validateFd, validateInteger, validateObject, validatePath
+  invalidArgType, invalidArgValue, outOfRange, validateBoolean, validateFd, validateInteger, validateObject, validatePath
 } from './errors'
 
 const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = fsConstants
 
-const MiB = 1024 * 1024
 const TIMEOUT_MAX = 2 ** 31 - 1
 
 export type Durability = 'none' | 'data' | 'full'
@@ -27,7 +26,7 @@ export interface LogWriterOptions {
   durability?: Durability
   /** sonic-boom's option: `true` is durability 'full' (sonic-boom fsyncs after each write). */
   fsync?: boolean
-  /** write() returns false while this much is buffered or in flight; default 16 MiB. */
+  /** write() returns false once this many bytes are buffered or in flight; default sonic-boom's, max(minLength, 16387). */
   maxBufferedBytes?: number
   /** At most one batch every this many ms; default: as soon as the event loop is free. */
   flushInterval?: number
@@ -43,6 +42,8 @@ export interface LogWriterOptions {
    * and the bytes pending after them; default: always.
    */
   retryEAGAIN?: (error: NodeJS.ErrnoException, writing: number, remaining: number) => boolean
+  /** sonic-boom's largest write (16 KiB by default); minLength must be below it. Not yet applied to the writes. */
+  maxWrite?: number
   /** sonic-boom: give up (an 'error', or flushSync throws) after this many retries in a row; 0: never. */
   maxWriteRetries?: number
   /**
@@ -78,6 +79,7 @@ export interface LogWriterConfig {
   readonly retryEAGAIN: (error: NodeJS.ErrnoException, writing: number, remaining: number) => boolean
   /** 0: no limit. */
   readonly maxWriteRetries: number
+  readonly maxWrite: number
 }
 
 /** Validates `options` (in the order the constructor always has, so the same option is reported first). */
@@ -118,6 +120,10 @@ export function parseLogWriterOptions (options: unknown): LogWriterConfig {
   }
   const size = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number =>
     opts[key] === undefined ? fallback : validateInteger(opts[key], `options.${key}`, min, max)
+  const minLength = size('minLength', 0, 0)
+  // As sonic-boom, which refuses a minLength it could never write in one go.
+  const maxWrite = size('maxWrite', 16 * 1024, 1)
+  if (minLength >= maxWrite) throw outOfRange('options.minLength', `< ${maxWrite} (options.maxWrite)`, minLength)
   return Object.freeze({
     path,
     fd: descriptor,
@@ -126,16 +132,18 @@ export function parseLogWriterOptions (options: unknown): LogWriterConfig {
     flags: O_CREAT | O_WRONLY | (append ? O_APPEND : O_TRUNC),
     mode,
     sync: durability === 'data' ? 'fdatasync' : durability === 'full' ? 'fsync' : undefined,
-    maxBufferedBytes: size('maxBufferedBytes', 16 * MiB, 1),
+    // sonic-boom's high-water mark.
+    maxBufferedBytes: size('maxBufferedBytes', Math.max(minLength, 16387), 1),
     // Timer delays: Node's timers take at most 2^31 - 1 ms (and fire after
     // 1 ms, with a warning, beyond that).
     flushInterval: size('flushInterval', 0, 0, TIMEOUT_MAX),
-    minLength: size('minLength', 0, 0),
+    minLength,
     maxLength: size('maxLength', 0, 0),
     periodicFlush: size('periodicFlush', 0, 0, TIMEOUT_MAX),
     // sonic-boom: `this.sync = sync || false`.
     synchronous: Boolean(opts.sync),
     retryEAGAIN: retryEAGAIN ?? (() => true),
-    maxWriteRetries: size('maxWriteRetries', 0, 0)
+    maxWriteRetries: size('maxWriteRetries', 0, 0),
+    maxWrite
   })
 }

@@ -197,6 +197,23 @@ t.test(`rotation: rename, then reopen() (${backend})`, async (t) => {
   t.throws(() => fstatSync(fd), { code: 'EBADF' }, 'a given fd is closed by end()')
 })
 
+t.test(`write() turns false where sonic-boom's does: past max(minLength, 16387) bytes (${backend})`, async (t) => {
+  const dir = scratchDir(t)
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const SonicBoom = require('sonic-boom')
+  for (const [minLength, line] of [[0, 'é'.repeat(1000) + '\n'], [0, 'x'.repeat(100) + '\n'], [12000, 'ab\n'.repeat(700)]] as Array<[number, string]>) {
+    const answers = async (stream: { write: (s: string) => boolean, end: () => void, once: (e: string, f: () => void) => void }): Promise<boolean[]> => {
+      await new Promise<void>((resolve) => stream.once('ready', resolve))
+      const got = Array.from({ length: 200 }, () => stream.write(line))
+      await new Promise<void>((resolve) => { stream.once('close', resolve); stream.end() })
+      return got
+    }
+    const theirs = await answers(new SonicBoom({ dest: join(dir, 'sonic.log'), minLength }))
+    const ours = await answers(make({ dest: join(dir, 'ours.log'), minLength }))
+    t.same(ours, theirs, `lines of ${Buffer.byteLength(line)} bytes (${line.length} UTF-16 units), minLength ${minLength}: true ${theirs.filter(Boolean).length} times`)
+  }
+})
+
 t.test(`backpressure: false above maxBufferedBytes, then 'drain' (${backend})`, async (t) => {
   const path = join(scratchDir(t), 'bp.log')
   const log = make({ dest: path, maxBufferedBytes: 1000 })
@@ -226,8 +243,8 @@ t.test(`sonic-boom's properties, 'write' and 'drain' after each batch, and a cal
   t.ok(log instanceof LogWriter, 'LogWriter(options) without new, as SonicBoom(options)')
   t.equal(log.constructor.name, 'LogWriter')
   t.same({ fd: log.fd, file: log.file, destroyed: log.destroyed, append: log.append, mode: log.mode, minLength: log.minLength,
-    maxLength: log.maxLength, mkdir: log.mkdir, sync: log.sync, fsync: log.fsync },
-  { fd: -1, file: path, destroyed: false, append: false, mode: 0o640, minLength: 10, maxLength: 1 << 20, mkdir: false, sync: false, fsync: false },
+    maxLength: log.maxLength, maxWrite: log.maxWrite, mkdir: log.mkdir, sync: log.sync, fsync: log.fsync },
+  { fd: -1, file: path, destroyed: false, append: false, mode: 0o640, minLength: 10, maxLength: 1 << 20, maxWrite: 16384, mkdir: false, sync: false, fsync: false },
   'before the open: fd -1')
   closes.set(log, new Promise((resolve) => log.once('close', resolve)))
   await once(log, 'ready')
@@ -283,7 +300,7 @@ t.test(`maxLength drops, minLength waits, periodicFlush and flushInterval (${bac
   t.match(readFileSync(minPath, 'utf8'), /tail\n$/, 'end() writes the rest')
 
   const periodicPath = join(dir, 'periodic.log')
-  const periodic = make({ dest: periodicPath, minLength: 1 << 20, periodicFlush: 20 })
+  const periodic = make({ dest: periodicPath, minLength: 1 << 20, maxWrite: 2 << 20, periodicFlush: 20 })
   periodic.write('soon\n')
   while (readFileSync(periodicPath, { encoding: 'utf8', flag: 'a+' }) === '') {
     await new Promise((resolve) => setTimeout(resolve, 10))
@@ -621,6 +638,7 @@ t.test(`bad options throw at once (${backend})`, async (t) => {
     { name: 'maxBufferedBytes 0', options: { dest, maxBufferedBytes: 0 }, code: 'ERR_OUT_OF_RANGE', message: /"options.maxBufferedBytes" is out of range. It must be >= 1/ },
     { name: 'flushInterval negative', options: { dest, flushInterval: -1 }, code: 'ERR_OUT_OF_RANGE', message: /options.flushInterval/ },
     { name: 'minLength fractional', options: { dest, minLength: 0.5 }, code: 'ERR_OUT_OF_RANGE', message: /options.minLength/ },
+    { name: 'minLength not below maxWrite', options: { dest, minLength: 16384 }, code: 'ERR_OUT_OF_RANGE', message: /"options.minLength" is out of range. It must be < 16384 \(options.maxWrite\)/ },
     { name: 'maxLength a string', options: { dest, maxLength: '1' }, code: 'ERR_INVALID_ARG_TYPE', message: /options.maxLength/ },
     { name: 'periodicFlush NaN', options: { dest, periodicFlush: NaN }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ },
     { name: 'periodicFlush past a timer', options: { dest, periodicFlush: 2 ** 31 }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ },
