@@ -1,12 +1,27 @@
 // Ported from sonic-boom (MIT, pinojs contributors), test/flush-sync.test.js
-// at 8d30006: each test's body as sonic-boom wrote it; only what constructs
+// of sonic-boom 5.0.2 (the peer's; 8d30006's tests and the ones 5.0.2 adds
+// after them): each test's body as sonic-boom wrote it; only what constructs
 // the stream changed (the harness's SonicBoom: LogWriter, or sonic-boom with
 // PARITY_PEER=node), the helper's and node:test's import (./common). Their
 // `for (const sync in [true, false])` gives sync the strings '0' and '1',
 // both truthy: sonic-boom runs the loop's test in its sync mode; its titles
 // end in (sync: '0') and (sync: '1') to keep them apart.
 //
-// Ported with a real EAGAIN for the fake's (both tests replace sonic-boom's
+// Not ported (5.0.2's; they replace sonic-boom's `fs` with proxyquire, and
+// no real kernel condition gives what the fake does):
+// Not ported: flushSync while an async write is in flight writes the queued
+//   data (utf8, buffer): the fake fs.write holds a write's bytes back until
+//   the test lets it, so flushSync's bytes land first. A real write in
+//   flight that a later one overtakes does not exist: on a blocking pipe the
+//   synchronous write would wait behind it (and block the event loop that
+//   would drain it), on a non-blocking one it is not in flight but EAGAIN.
+// Not ported: flushSync from a 'write' listener writes the remainder of a
+//   partial write first (sync: true / false; utf8, buffer): the fake writes
+//   5 of 'hello world\n''s 12 bytes. A regular file takes a write whole, a
+//   pipe one of at most PIPE_BUF bytes whole or not at all: no real 12-byte
+//   write is partial.
+//
+// Ported with a real EAGAIN for the fake's (these tests replace sonic-boom's
 // `fs` with proxyquire, and LogWriter's IO does not go through `fs`): the
 // destination is a FIFO opened non-blocking and filled (fullPipe()), so
 // fs.writeSync of it fails with EAGAIN until something reads from it, as the
@@ -25,6 +40,13 @@
 //   the real one: `{ code: 'EAGAIN' }`. Not kept: the fake fs.writeSync's and
 //   fake fs.fsyncSync's assertions (t.plan(10), theirs 12): fsync of a pipe
 //   does nothing to observe (EINVAL, which both writers ignore).
+// - flushSync while waiting to retry EAGAIN writes everything in order
+//   (5.0.2; utf8, buffer): the fake fs.write always fails with EAGAIN and
+//   flushSync's fs.writeSync is the real one; here the pipe is full
+//   (fullPipe(0)), the test waits 30 ms for the EAGAIN (not a setImmediate:
+//   a real write comes back from the thread pool, not in a tick), and a page
+//   is read just before flushSync, so its write goes through. Their
+//   fs.readFileSync(dest) is what has come out of the pipe past the fill.
 import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import { SonicBoom, file, test, type Stream } from './common'
@@ -217,4 +239,78 @@ test('throw error in flushSync on EAGAIN', (t, end) => {
   todo: 'a flushSync() that throws (retryEAGAIN said no) drops the lines it took (sonic-boom keeps them and writes ' +
     'them with the next write)',
   timeout: 5000
+})
+
+// sonic-boom 5.0.2's tests from here on.
+for (const contentMode of ['utf8', 'buffer']) {
+  const toData = (str: string): string | Buffer => contentMode === 'buffer' ? Buffer.from(str) : str
+
+  // A real EAGAIN for the fake's (see the top of the file).
+  test(`flushSync while waiting to retry EAGAIN writes everything in order (${contentMode})`, (t, end) => {
+    t.plan(5)
+
+    const pipe = fullPipe(0)
+    const fd = pipe.fd
+    const stream: Stream = new SonicBoom({ fd, minLength: 0, sync: false, contentMode })
+    // In place of fs.readFileSync(dest): what has come out of the pipe past the fill.
+    let data = ''
+    const read = (): string => {
+      data += rest(pipe.reader)
+      return data.slice(pipe.fill - PAGE)
+    }
+
+    stream.on('ready', () => {
+      stream.write(toData('hello\n'))
+      // Wait for the EAGAIN to schedule the retry (in place of setImmediate:
+      // a real write comes back from the thread pool, not in a tick).
+      setTimeout(() => {
+        t.assert.equal(stream._writing, true)
+        stream.write(toData('world\n'))
+        // A pending flush() completes once flushSync() takes over the write.
+        stream.flush((err: Error | null | undefined) => {
+          t.assert.ifError(err)
+          stream.on('finish', () => {
+            t.assert.equal(read(), 'hello\nworld\n')
+            fs.closeSync(pipe.reader)
+            end()
+          })
+          stream.end()
+        })
+        // As the fake gives the real fs.writeSync to flushSync: room in the pipe.
+        fs.readSync(pipe.reader, Buffer.alloc(PAGE))
+        stream.flushSync()
+        t.assert.equal(stream._writing, false)
+        t.assert.equal(read(), 'hello\nworld\n')
+      }, 30)
+    })
+  }, {
+    todo: 'LogWriter has no _writing (sonic-boom\'s internal flag: a write, or its EAGAIN retry, in flight); the rest of ' +
+      'the test passes',
+    timeout: 3000
+  })
+}
+
+test('flushSync while reopening writes to the previous file', (t, end) => {
+  t.plan(3)
+
+  const dest = file()
+  const stream: Stream = new SonicBoom({ dest, minLength: 4096, sync: false })
+
+  stream.once('ready', () => {
+    stream.write('before reopen\n')
+    stream.reopen()
+    t.assert.equal(stream._writing, true)
+    stream.flushSync()
+    t.assert.equal(fs.readFileSync(dest, 'utf8'), 'before reopen\n')
+    stream.once('ready', () => {
+      stream.on('finish', () => {
+        t.assert.equal(fs.readFileSync(dest, 'utf8'), 'before reopen\n')
+        end()
+      })
+      stream.end()
+    })
+  })
+}, {
+  todo: 'LogWriter has no _writing (sonic-boom\'s internal flag: a write, or the reopen\'s open, in flight); the rest of the test passes',
+  timeout: 3000
 })

@@ -1,11 +1,14 @@
-// Ported from sonic-boom (MIT, pinojs contributors), test/flush.test.js at
-// 8d30006: each test's body as sonic-boom wrote it; only what constructs the
-// stream changed (the harness's SonicBoom: LogWriter, or sonic-boom with
-// PARITY_PEER=node), the helper's and node:test's import (./common). Their
-// `for (const sync in [true, false])` gives sync the strings '0' and '1',
+// Ported from sonic-boom (MIT, pinojs contributors), test/flush.test.js of
+// sonic-boom 5.0.2 (the peer's, node_modules/sonic-boom/test; 8d30006's
+// tests and the ones 5.0.2 adds after them): each test's body as sonic-boom
+// wrote it; only what constructs the stream changed (the harness's
+// SonicBoom: LogWriter, or sonic-boom with PARITY_PEER=node), the helper's
+// and node:test's import (./common). Their first loop,
+// `for (const sync in [true, false])`, gives sync the strings '0' and '1',
 // both truthy: sonic-boom runs every test of the loop that passes it in its
 // sync mode; the loop's titles end in (sync: '0') and (sync: '1') to keep
-// them apart.
+// them apart. 5.0.2's own loop is `for (const sync of [false, true])`:
+// booleans, (sync: false) and (sync: true).
 //
 // Not ported (sonic-boom's tests that replace its `fs` with proxyquire;
 // LogWriter's IO goes through the project's engine, not through `fs`, and no
@@ -20,6 +23,18 @@
 //   write call. With their (truthy) sync the write is over when write()
 //   returns: the only moment in the middle of it is inside fs.writeSync,
 //   which nothing but the fake reaches.
+// Not ported: end closes the stream after a failed fsync in flush (5.0.2):
+//   the fake fs.fsync fails (Error 'flush failed') once; as for "call flush
+//   cb with error when fsync failed", no real descriptor's fsync fails so.
+// Not ported: flush ignores EBADF / ENOTSUP / EOPNOTSUPP / EROFS from fsync
+//   (5.0.2): the fake fs.fsync fails with each code. EBADF for real is a
+//   closed descriptor, which fails the write before it; no file system here
+//   answers fsync with ENOTSUP, EOPNOTSUPP or EROFS. (EINVAL is ported.)
+// Not ported: destroy with a write in flight fails a pending flush if data
+//   is left (5.0.2): the fake fs.write writes 5 of 'hello world\n''s 12
+//   bytes. A regular file takes a write whole, and a pipe one of at most
+//   PIPE_BUF (4096) bytes whole or not at all (EAGAIN): no real 12-byte
+//   write is partial.
 //
 // Ported with a real condition or observation for the fake's (each says how,
 // above it):
@@ -37,12 +52,73 @@
 //   in it; here the constructor's own open (a path: opened asynchronously) is
 //   still in flight in the tick after it, and the same write and flush are
 //   made there, before 'ready'.
-import { execFileSync } from 'node:child_process'
+// - flush ignores EINVAL from fsync (5.0.2, one of its loop over codes): the
+//   fake fs.fsync fails with EINVAL; here the destination is /dev/null,
+//   whose fsync(2) fails with EINVAL.
+// - flush fsyncs stdout redirected to a regular file (5.0.2): the child's
+//   stream goes through a fake fs.fsync that counts its calls ('1'); here
+//   the child (LogWriter or sonic-boom, as this run measures) says its flush
+//   cb was called, and the file's bytes are written back (writtenBack())
+//   once it has exited.
+// - destroy while waiting to retry EAGAIN fails a pending flush (5.0.2): the
+//   fake fs.write fails with EAGAIN every time and counts its calls; here the
+//   destination is a full non-blocking FIFO (fullPipe()); destroy() comes
+//   30 ms after the write (not a setImmediate: a real write's EAGAIN comes
+//   back from the thread pool), a page is read from the pipe then, and the
+//   fake's count (1: the retry cancelled) becomes: nothing was written past
+//   the fill 200 ms later.
+import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { SonicBoom, file, test, type Context, type Stream } from './common'
+import { PEER, SonicBoom, file, test, type Context, type Stream } from './common'
 
-const { O_RDONLY, O_NONBLOCK } = fs.constants
+const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants
+const PAGE = 4096
+
+function unlessEAGAIN (error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+}
+
+/**
+ * A FIFO with a reader (this process's: it reads only when told) and a
+ * non-blocking writer `fd`, filled: any write fails with EAGAIN until a
+ * page is read (flush-sync.ts's fullPipe(0)).
+ */
+function fullPipe (): { path: string, reader: number, fd: number, fill: number } {
+  const path = file()
+  execFileSync('mkfifo', [path])
+  const reader = fs.openSync(path, O_RDONLY | O_NONBLOCK)
+  const fd = fs.openSync(path, O_WRONLY | O_NONBLOCK)
+  const page = Buffer.alloc(PAGE, '.')
+  let fill = 0
+  for (;;) {
+    try {
+      fill += fs.writeSync(fd, page)
+    } catch (error) {
+      unlessEAGAIN(error)
+      break
+    }
+  }
+  return { path, reader, fd, fill }
+}
+
+/** What is in the pipe, read up to its end (or to what is there, if a writer is still open). */
+function pipeRest (reader: number): string {
+  const chunks: Buffer[] = []
+  const chunk = Buffer.alloc(65536)
+  for (;;) {
+    let n: number
+    try {
+      n = fs.readSync(reader, chunk)
+    } catch (error) {
+      unlessEAGAIN(error)
+      break
+    }
+    if (n === 0) break
+    chunks.push(Buffer.from(chunk.subarray(0, n)))
+  }
+  return Buffer.concat(chunks).toString()
+}
 
 /** filefrag -v: whether some of the file's bytes are not written back yet (no blocks allocated). */
 function delalloc (dest: string): boolean {
@@ -378,3 +454,250 @@ for (const sync in [true, false]) {
     })
   }, { timeout: 3000 })
 }
+
+// sonic-boom 5.0.2's tests from here on: `for…of`, so sync is a boolean.
+for (const sync of [false, true]) {
+  for (const contentMode of ['utf8', 'buffer']) {
+    const toData = (str: string): string | Buffer => contentMode === 'buffer' ? Buffer.from(str) : str
+
+    test(`flush with minLength 0 waits for the in-flight write (sync: ${sync}, ${contentMode})`, (t, end) => {
+      t.plan(4)
+
+      const dest = file()
+      const fd = fs.openSync(dest, 'w')
+      const stream: Stream = new SonicBoom({ fd, minLength: 0, sync, contentMode })
+
+      let flushed = false
+      t.assert.ok(stream.write(toData('hello world\n')))
+      stream.flush((err: Error | null | undefined) => {
+        t.assert.ifError(err)
+        flushed = true
+        t.assert.equal(fs.readFileSync(dest, 'utf8'), 'hello world\n')
+        stream.end()
+        end()
+      })
+      // in sync mode the write already completed, so the cb may run synchronously
+      t.assert.equal(flushed, sync)
+    }, {
+      todo: sync
+        ? 'flush(cb) with everything written calls cb from its promise, a microtask later (sonic-boom, in sync mode, ' +
+          'calls it before flush() returns)'
+        : undefined,
+      timeout: 3000
+    })
+
+    test(`end waits for a pending flush (sync: ${sync}, ${contentMode})`, (t, end) => {
+      t.plan(4)
+
+      const dest = file()
+      const fd = fs.openSync(dest, 'w')
+      const stream: Stream = new SonicBoom({ fd, minLength: 4096, sync, contentMode })
+
+      let flushed = false
+      t.assert.ok(stream.write(toData('hello world\n')))
+      stream.flush((err: Error | null | undefined) => {
+        t.assert.ifError(err)
+        flushed = true
+      })
+      stream.on('close', () => {
+        t.assert.ok(flushed, 'flush cb called before close')
+        t.assert.equal(fs.readFileSync(dest, 'utf8'), 'hello world\n')
+        end()
+      })
+      stream.end()
+    }, { timeout: 3000 })
+  }
+
+  test(`concurrent flush calls are all called before close (sync: ${sync})`, (t, end) => {
+    t.plan(4)
+
+    const dest = file()
+    const fd = fs.openSync(dest, 'w')
+    const stream: Stream = new SonicBoom({ fd, minLength: 4096, sync })
+
+    let count = 0
+    t.assert.ok(stream.write('hello world\n'))
+    stream.flush((err: Error | null | undefined) => { t.assert.ifError(err); count++ })
+    stream.flush((err: Error | null | undefined) => { t.assert.ifError(err); count++ })
+    stream.on('close', () => {
+      t.assert.equal(count, 2)
+      end()
+    })
+    stream.end()
+  }, { timeout: 3000 })
+
+  // Ported with a real condition for the fake's (see the top of the file):
+  // the destination is /dev/null, whose fsync(2) fails with EINVAL.
+  test(`flush ignores EINVAL from fsync (sync: ${sync})`, (t, end) => {
+    t.plan(2)
+
+    const fd = fs.openSync('/dev/null', 'w')
+    const stream: Stream = new SonicBoom({ fd, minLength: 4096, sync })
+
+    t.assert.ok(stream.write('hello world\n'))
+    stream.flush((err: Error | null | undefined) => {
+      t.assert.ifError(err)
+      stream.end()
+      end()
+    })
+  }, { timeout: 3000 })
+}
+
+test('destroy while opening with a pending end does not throw', (t, end) => {
+  t.plan(1)
+
+  const stream: Stream = new SonicBoom({ dest: file(), sync: false })
+  stream.end()
+  stream.destroy()
+  stream.on('close', () => {
+    t.assert.ok('close emitted')
+    end()
+  })
+}, { timeout: 3000 })
+
+test('destroy while opening marks the stream as destroyed', (t, end) => {
+  t.plan(5)
+
+  const stream: Stream = new SonicBoom({ dest: file(), sync: false })
+  stream.destroy()
+  t.assert.equal(stream.destroyed, true)
+  t.assert.throws(() => stream.write('hello world\n'), /SonicBoom destroyed/)
+  t.assert.throws(() => stream.end(), /SonicBoom destroyed/)
+  stream.flush((err: Error | null | undefined) => {
+    t.assert.equal(err?.message, 'SonicBoom destroyed')
+  })
+  stream.on('close', () => {
+    t.assert.ok('close emitted')
+    end()
+  })
+}, {
+  todo: 'after destroy() write() throws \'the LogWriter was destroyed\' (sonic-boom: \'SonicBoom destroyed\'), as does ' +
+    'flush(cb)\'s error, and end() does not throw',
+  timeout: 3000
+})
+
+test('destroy while opening fails a pending flush with an error', (t, end) => {
+  t.plan(3)
+
+  const stream: Stream = new SonicBoom({ dest: file(), sync: false })
+  stream.flush((err: Error | null | undefined) => {
+    t.assert.equal(err?.message, 'SonicBoom destroyed')
+  })
+  stream.on('error', (err: Error) => {
+    t.assert.equal(err.message, 'SonicBoom destroyed')
+  })
+  stream.on('close', () => {
+    t.assert.ok('close emitted')
+    end()
+  })
+  stream.destroy()
+}, {
+  todo: 'a flush(cb) with nothing written is called at once without an error (sonic-boom waits for the open, then ' +
+    'fails it with \'SonicBoom destroyed\'); destroy() emits no \'error\'',
+  timeout: 3000
+})
+
+test('destroy with a write in flight completes a pending flush once the data is written', (t, end) => {
+  t.plan(2)
+
+  const dest = file()
+  const fd = fs.openSync(dest, 'w')
+  const stream: Stream = new SonicBoom({ fd, minLength: 0, sync: false })
+
+  stream.write('hello world\n')
+  stream.flush((err: Error | null | undefined) => {
+    t.assert.ifError(err)
+    t.assert.equal(fs.readFileSync(dest, 'utf8'), 'hello world\n')
+    end()
+  })
+  stream.destroy()
+}, { timeout: 3000 })
+
+test('destroy while reopening fails a pending flush', (t, end) => {
+  t.plan(2)
+
+  const dest = file()
+  const stream: Stream = new SonicBoom({ dest, minLength: 4096, sync: false })
+
+  stream.once('ready', () => {
+    stream.write('hello world\n')
+    stream.reopen()
+    stream.flush((err: Error | null | undefined) => {
+      t.assert.equal(err?.message, 'SonicBoom destroyed')
+    })
+    stream.on('close', () => {
+      t.assert.ok('close emitted')
+      end()
+    })
+    stream.destroy()
+  })
+}, {
+  todo: 'destroy() writes what write() had taken before it closes, so a flush(cb) waiting for it is called without ' +
+    'an error (sonic-boom fails it with \'SonicBoom destroyed\' when destroy() comes during the reopen)',
+  timeout: 3000
+})
+
+// Ported with an observation for the fake's (see the top of the file): the
+// child is LogWriter or sonic-boom (whichever this run measures), loaded
+// with this process's --import of tap's TypeScript loader; the fake's count
+// of fs.fsync calls becomes: the file's bytes are written back once the
+// child has exited (writtenBack()).
+test('flush fsyncs stdout redirected to a regular file', (t) => {
+  const dest = file()
+  const fd = fs.openSync(dest, 'w')
+  const construct = PEER === 'sonic-boom'
+    ? 'require(\'sonic-boom\')'
+    : `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'index.ts'))}).LogWriter`
+  const script = `
+    const SonicBoom = ${construct}
+    const stream = new SonicBoom({ fd: 1, minLength: 4096 })
+    stream.write('hello world\\n')
+    stream.flush((err) => {
+      if (err) throw err
+      process.stderr.write('flushed')
+    })
+  `
+  const child = spawnSync(process.execPath, [...process.execArgv.filter((arg) => arg.includes('@tapjs/typescript')), '-e', script], {
+    cwd: path.join(__dirname, '..', '..'),
+    stdio: ['ignore', fd, 'pipe']
+  })
+  fs.closeSync(fd)
+  t.assert.equal(child.status, 0, child.stderr.toString())
+  // In place of the fake's fsync count ('1'): the flush cb was called, and the file was fsynced.
+  t.assert.equal(child.stderr.toString(), 'flushed')
+  t.assert.ok(writtenBack(dest), 'written back (fsynced) by the flush')
+  t.assert.equal(fs.readFileSync(dest, 'utf8'), 'hello world\n')
+}, { timeout: 10000 })
+
+// Ported with a real EAGAIN for the fake's (see the top of the file).
+test('destroy while waiting to retry EAGAIN fails a pending flush', (t, end) => {
+  t.plan(2)
+
+  const pipe = fullPipe()
+  const fd = pipe.fd
+  const stream: Stream = new SonicBoom({ fd, minLength: 0, sync: false })
+
+  stream.on('error', (err: Error) => t.assert.fail(err as never))
+  stream.write('hello world\n')
+  stream.flush((err: Error | null | undefined) => {
+    t.assert.equal(err?.message, 'SonicBoom destroyed')
+  })
+  // In place of setImmediate (the fake fails in a tick; a real write comes
+  // back from the thread pool): 30 ms, the EAGAIN back, its retry 100 ms off.
+  setTimeout(() => {
+    stream.destroy()
+    // Room in the pipe: a retry now would write.
+    fs.readSync(pipe.reader, Buffer.alloc(PAGE))
+    setTimeout(() => {
+      // In place of the fake's count of writes (1): nothing past the fill.
+      const written = pipeRest(pipe.reader).length - (pipe.fill - PAGE)
+      fs.closeSync(pipe.reader)
+      t.assert.equal(written, 0, 'retry cancelled')
+      end()
+    }, 200)
+  }, 30)
+}, {
+  todo: 'destroy() does not cancel the EAGAIN retry: it writes what write() had taken once the pipe has room, and ' +
+    'the flush(cb) waiting for it is called without an error (sonic-boom: retry cancelled, \'SonicBoom destroyed\')',
+  timeout: 3000
+})
