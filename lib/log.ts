@@ -94,11 +94,13 @@ class LogWriterStream extends EventEmitter {
   #pieces: Buffer[] = []
   #pieceUnits: number[] = []
   #tail = ''
-  /** The units the rope stands for. */
-  #tailUnits = 0
-  // Positions in the stream of units (bytes, as each write() counts them:
-  // a string's UTF-8 length, a Buffer's byte length); each only grows.
-  // Pending is [#submitted, #accepted), in flight [#batch.start, #batch.end).
+  /** The rope's UTF-8 bytes, or -1 until they are needed (counted then). */
+  #tailBytes = 0
+  /** The bytes #reaches counted of the chunk being written, or -1. */
+  #chunkBytes = -1
+  // Positions in the stream of units (string lengths, UTF-16 code units:
+  // bytes for ASCII; Buffer byte lengths); each only grows. Pending is
+  // [#submitted, #accepted), in flight [#batch.start, #batch.end).
   #accepted = 0
   #submitted = 0
   /** Everything before it is written at the chosen durability. */
@@ -174,7 +176,7 @@ class LogWriterStream extends EventEmitter {
     }
     let units: number
     if (typeof chunk === 'string') {
-      units = Buffer.byteLength(chunk)
+      units = chunk.length
     } else if (chunk instanceof Uint8Array) {
       // Written later, from a view (not a copy): its length must hold.
       units = validateView(chunk, 'chunk').byteLength
@@ -182,13 +184,16 @@ class LogWriterStream extends EventEmitter {
       throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk)
     }
     const buffered = this.#pending() + (this.#batch === undefined ? 0 : this.#batch.end - this.#batch.start)
-    if (this.#config.maxLength > 0 && buffered + units > this.#config.maxLength) {
+    const { maxLength, maxBufferedBytes } = this.#config
+    this.#chunkBytes = -1
+    if (maxLength > 0 && this.#reaches(maxLength + 1, buffered, chunk, units)) {
       this.emit('drop', chunk)
-      return buffered < this.#config.maxBufferedBytes
+      return !this.#reaches(maxBufferedBytes, buffered, '', 0)
     }
     if (typeof chunk === 'string') {
       this.#tail += chunk
-      this.#tailUnits += units
+      // Counted only when a limit needed them (see #reaches).
+      this.#tailBytes = this.#tailBytes >= 0 && this.#chunkBytes >= 0 ? this.#tailBytes + this.#chunkBytes : -1
       if (this.#tail.length >= PIECE) this.#cut()
     } else {
       this.#cut()
@@ -197,7 +202,7 @@ class LogWriterStream extends EventEmitter {
     }
     this.#accepted += units
     if (this.#phase === 'idle' && !this.#scheduled && this.#pending() >= this.#config.minLength) this.#schedule()
-    if (buffered + units < this.#config.maxBufferedBytes) return true
+    if (!this.#reaches(maxBufferedBytes, buffered, '', units)) return true
     this.#needDrain = true
     return false
   }
@@ -350,7 +355,7 @@ class LogWriterStream extends EventEmitter {
   get fsync (): boolean { return this.#config.sync === 'fsync' }
   /** sonic-boom's count of bytes taken and not yet written (its tests read it). */
   get _len (): number {
-    return this.#pendingBytes() + (this.#batch === undefined ? 0 : byteLength(this.#batch.rest))
+    return this.#bufferedBytes()
   }
 
   /** sonic-boom's synchronous mode. */
@@ -399,9 +404,9 @@ class LogWriterStream extends EventEmitter {
   #cut (): void {
     if (this.#tail === '') return
     this.#pieces.push(Buffer.from(this.#tail))
-    this.#pieceUnits.push(this.#tailUnits)
+    this.#pieceUnits.push(this.#tail.length)
     this.#tail = ''
-    this.#tailUnits = 0
+    this.#tailBytes = 0
   }
 
   /** Takes what is pending, at most IOV_MAX pieces. */
@@ -485,7 +490,26 @@ class LogWriterStream extends EventEmitter {
 
   /** Bytes accepted and not yet handed to a batch (what sonic-boom's retryEAGAIN calls remaining). */
   #pendingBytes (): number {
-    return byteLength(this.#pieces) + this.#tailUnits
+    if (this.#tailBytes < 0) this.#tailBytes = Buffer.byteLength(this.#tail)
+    return byteLength(this.#pieces) + this.#tailBytes
+  }
+
+  // Whether `buffered` units and a chunk of `units` reach `limit` bytes,
+  // as sonic-boom counts: the chunk's bytes are counted (#chunkBytes, -1
+  // if not) only when the units cannot decide, a UTF-16 unit being 1 to 3
+  // UTF-8 bytes.
+  #reaches (limit: number, buffered: number, chunk: string | Uint8Array, units: number): boolean {
+    this.#chunkBytes = -1
+    const total = buffered + units
+    if (total >= limit) return true
+    if (total * 3 < limit) return false
+    this.#chunkBytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : units
+    return this.#bufferedBytes() + this.#chunkBytes >= limit
+  }
+
+  /** Bytes accepted and not yet written: pending, and the rest of the batch in flight. */
+  #bufferedBytes (): number {
+    return this.#pendingBytes() + (this.#batch === undefined ? 0 : byteLength(this.#batch.rest))
   }
 
   /** The fs-shaped error for a negative result. */
@@ -636,7 +660,7 @@ class LogWriterStream extends EventEmitter {
     this.#pieces = []
     this.#pieceUnits = []
     this.#tail = ''
-    this.#tailUnits = 0
+    this.#tailBytes = 0
     this.#accepted = this.#submitted
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
     for (const callback of this.#endCallbacks.splice(0)) callback(error)
