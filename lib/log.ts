@@ -702,7 +702,13 @@ class LogWriterStream extends EventEmitter {
 
 /** The LogWriter as sonic-boom's constructor is: `new LogWriter(options)`, or `LogWriter(options)`. */
 export interface LogWriter extends LogWriterStream {}
-Object.defineProperty(LogWriterStream, 'name', { value: 'LogWriter' })
-export const LogWriter = new Proxy(LogWriterStream, {
-  apply: (Stream, _this, args: [LogWriterOptions]) => new Stream(...args)
-}) as typeof LogWriterStream & ((options: LogWriterOptions) => LogWriter)
+// A function, not a Proxy of the class: objects made with a Proxy as
+// new.target do not get the class's fast shape, and writes on them run
+// slower. A subclass's new.target is kept.
+export const LogWriter = function LogWriter (options: LogWriterOptions): LogWriterStream {
+  return new.target === undefined || new.target === LogWriter
+    ? new LogWriterStream(options)
+    : Reflect.construct(LogWriterStream, [options], new.target)
+} as unknown as typeof LogWriterStream & ((options: LogWriterOptions) => LogWriter)
+LogWriter.prototype = LogWriterStream.prototype
+Object.defineProperty(LogWriterStream.prototype, 'constructor', { value: LogWriter, writable: true, configurable: true })
