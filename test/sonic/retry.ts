@@ -356,7 +356,7 @@ test('retryEAGAIN receives remaining buffer if exceeds maxWrite', (t, end) => {
   stream.on('close', () => {
     t.assert.ok('close emitted')
   })
-}, { timeout: 3000, todo: "write() turns false at maxBufferedBytes (16 MiB), not at sonic-boom's 16387 bytes; after an 'error' the writer stops and drops the chunk (sonic-boom keeps it and writes on); io_uring waits in the kernel for room in a full non-blocking pipe, where fs.write gets EAGAIN" })
+}, { timeout: 3000, todo: "after an 'error' the writer stops and drops the chunk (sonic-boom keeps it and writes on); io_uring waits in the kernel for room in a full non-blocking pipe, where fs.write gets EAGAIN" })
 
 test('maxWriteRetries bounds async EAGAIN retries and emits error instead of retrying forever', (t, end) => {
   t.plan(5)
