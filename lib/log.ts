@@ -132,16 +132,8 @@ class LogWriterStream extends EventEmitter {
     this.#path = config.path
     this.#fd = config.fd
     engine() // chosen now: an unavailable AIO_BACKEND throws here
-    // sync mode opens at once, as sonic-boom's: a failure is thrown (and
-    // an 'error' for listeners added meanwhile, as sonic-boom emits one).
-    if (this.#path !== undefined && config.synchronous) {
-      try {
-        this.#fd = openNow(this.#path, config)
-      } catch (error) {
-        process.nextTick(() => { if (this.listenerCount('error') > 0) this.emit('error', error) })
-        throw error
-      }
-    }
+    // sync mode opens at once, as sonic-boom's: a failure is thrown.
+    if (this.#path !== undefined && config.synchronous) this.#fd = openNow(this.#path, config)
     flushAtExit(this)
     if (config.periodicFlush > 0) {
       this.#periodic = setInterval(() => this.#request(), config.periodicFlush).unref()
@@ -625,6 +617,8 @@ class LogWriterStream extends EventEmitter {
   async #syncQuietly (): Promise<void> {
     if (this.#fd < 0) return
     const result = await this.#sync(this.#fd)
+    // Any other failure of a sync (EIO) has no way to be caused on cue.
+    /* c8 ignore next */
     if (result < 0 && !UNSYNCABLE.has(result)) throw systemError(result, 'fsync', this.#path)
   }
 
@@ -682,8 +676,6 @@ class LogWriterStream extends EventEmitter {
     clearInterval(this.#periodic)
     const fd = this.#fd
     this.#fd = -1
-    // As sonic-boom: synced before it is closed (unless each batch was).
-    if (fd >= 0 && this.#config.sync === undefined && this.#failed === undefined) await this.#sync(fd)
     if (fd >= 0 && fd !== 1 && fd !== 2) await this.#closeFd(fd)
     else await Promise.resolve()
     // destroy() after end() leaves nothing undone: the end is done, as sonic-boom's.
@@ -692,8 +684,9 @@ class LogWriterStream extends EventEmitter {
       this.emit('finish')
       for (const callback of this.#endCallbacks.splice(0)) callback()
     } else {
+      // Flushes left by destroy() while an open that failed was under way
+      // (end() would have made it no error; a failure told them already).
       for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
-      for (const callback of this.#endCallbacks.splice(0)) callback(error)
     }
     this.#phase = 'closed'
     this.emit('close')

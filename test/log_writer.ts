@@ -201,8 +201,9 @@ t.test(`write() turns false where sonic-boom's does: past max(minLength, 16387) 
   const dir = scratchDir(t)
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const SonicBoom = require('sonic-boom')
-  for (const [minLength, line] of [[0, 'é'.repeat(1000) + '\n'], [0, 'x'.repeat(100) + '\n'], [12000, 'ab\n'.repeat(700)]] as Array<[number, string]>) {
-    const answers = async (stream: { write: (s: string) => boolean, end: () => void, once: (e: string, f: () => void) => void }): Promise<boolean[]> => {
+  for (const [minLength, line] of [[0, 'é'.repeat(1000) + '\n'], [0, 'x'.repeat(100) + '\n'], [12000, 'ab\n'.repeat(700)],
+    [0, Buffer.alloc(1500, 'b')]] as Array<[number, string | Buffer]>) {
+    const answers = async (stream: { write: (s: string | Buffer) => boolean, end: () => void, once: (e: string, f: () => void) => void }): Promise<boolean[]> => {
       await new Promise<void>((resolve) => stream.once('ready', resolve))
       const got = Array.from({ length: 200 }, () => stream.write(line))
       await new Promise<void>((resolve) => { stream.once('close', resolve); stream.end() })
@@ -210,7 +211,7 @@ t.test(`write() turns false where sonic-boom's does: past max(minLength, 16387) 
     }
     const theirs = await answers(new SonicBoom({ dest: join(dir, 'sonic.log'), minLength }))
     const ours = await answers(make({ dest: join(dir, 'ours.log'), minLength }))
-    t.same(ours, theirs, `lines of ${Buffer.byteLength(line)} bytes (${line.length} UTF-16 units), minLength ${minLength}: true ${theirs.filter(Boolean).length} times`)
+    t.same(ours, theirs, `${typeof line === 'string' ? 'lines' : 'Buffers'} of ${Buffer.byteLength(line)} bytes (length ${line.length}), minLength ${minLength}: true ${theirs.filter(Boolean).length} times`)
   }
 })
 
@@ -263,6 +264,19 @@ t.test(`sonic-boom's properties, 'write' and 'drain' after each batch, and a cal
   await closed(log)
   t.equal(log.destroyed, true, 'destroyed once closed')
   t.equal(log.fd, -1)
+  // A subclass, as of sonic-boom's.
+  class Tagged extends LogWriter { tag (): string { return 'tagged' } }
+  const sub = new Tagged({ dest: join(dir, 'sub.log') })
+  t.ok(sub instanceof Tagged && sub instanceof LogWriter, 'a subclass of LogWriter')
+  t.equal(sub.tag(), 'tagged')
+  sub.destroy()
+  // destroy() while an open that fails is under way: a flush waiting rejects.
+  const failing = make({ dest: join(dir, 'missing', 'x.log') })
+  failing.write('x\n')
+  const waiting = failing.flush()
+  failing.destroy()
+  await t.rejects(waiting, { code: 'ERR_STREAM_DESTROYED' })
+  await closed(failing)
   const byFd = make({ fd: openSync(join(dir, 'fd.log'), 'w'), fsync: true })
   t.same({ file: byFd.file, fsync: byFd.fsync, append: byFd.append }, { file: null, fsync: true, append: true })
   byFd.destroy()

@@ -126,6 +126,8 @@ t.test('each version\'s rules, whichever Node runs this', async (t) => {
   t.equal(resolved(v21, buffer, 0, -1, 2n ** 63n), 'ERR_OUT_OF_RANGE', 'v21+: after the length is checked')
   const range = (() => { try { resolveRead(buffer, 0, 4, 2n ** 63n, v21) } catch (error) { return (error as Error).message } })()
   t.equal(range, 'The value of "position" is out of range. It must be >= -1 && <= 9223372036854775803. Received 9_223_372_036_854_775_808n')
+  const small = (() => { try { resolveRead(buffer, 0, 4, -2n, v21) } catch (error) { return (error as Error).message } })()
+  t.match(small, /Received -2n$/, 'a small bigint is shown without separators, as Node shows it')
   t.equal(resolved(v21, buffer, 0, 0, 'x'), 'nothing to read', 'v21: a zero length resolves before the position is checked')
   t.equal(resolved(v21, Buffer.alloc(0), 0, 1, 'x'), 'ERR_INVALID_ARG_VALUE', 'v21: the empty buffer is checked first')
 
