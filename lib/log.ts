@@ -177,10 +177,12 @@ class LogWriterStream extends EventEmitter {
     }
     const buffered = this.#pending() + (this.#batch === undefined ? 0 : this.#batch.end - this.#batch.start)
     const { maxLength, maxBufferedBytes } = this.#config
-    this.#chunkBytes = -1
-    if (maxLength > 0 && this.#reaches(maxLength + 1, buffered, chunk, units)) {
+    // A Buffer's bytes are known; a string's are counted if a limit needs them.
+    this.#chunkBytes = typeof chunk === 'string' ? -1 : units
+    if (maxLength > 0 && this.#reaches(maxLength + 1, buffered + units, chunk)) {
       this.emit('drop', chunk)
-      return !this.#reaches(maxBufferedBytes, buffered, '', 0)
+      this.#chunkBytes = 0
+      return !this.#reaches(maxBufferedBytes, buffered, '')
     }
     if (typeof chunk === 'string') {
       this.#tail += chunk
@@ -194,7 +196,9 @@ class LogWriterStream extends EventEmitter {
     }
     this.#accepted += units
     if (this.#phase === 'idle' && !this.#scheduled && this.#pending() >= this.#config.minLength) this.#schedule()
-    if (!this.#reaches(maxBufferedBytes, buffered, '', units)) return true
+    // The chunk is among the buffered bytes now.
+    this.#chunkBytes = 0
+    if (!this.#reaches(maxBufferedBytes, buffered + units, '')) return true
     this.#needDrain = true
     return false
   }
@@ -486,16 +490,14 @@ class LogWriterStream extends EventEmitter {
     return byteLength(this.#pieces) + this.#tailBytes
   }
 
-  // Whether `buffered` units and a chunk of `units` reach `limit` bytes,
-  // as sonic-boom counts: the chunk's bytes are counted (#chunkBytes, -1
-  // if not) only when the units cannot decide, a UTF-16 unit being 1 to 3
-  // UTF-8 bytes.
-  #reaches (limit: number, buffered: number, chunk: string | Uint8Array, units: number): boolean {
-    this.#chunkBytes = -1
-    const total = buffered + units
+  // Whether `total` units (the buffered ones and a chunk's) reach `limit`
+  // bytes, as sonic-boom counts: bytes are counted only when the units
+  // cannot decide, a UTF-16 unit being 1 to 3 UTF-8 bytes; the chunk's
+  // then (#chunkBytes, -1 until counted) from `text`.
+  #reaches (limit: number, total: number, text: string | Uint8Array): boolean {
     if (total >= limit) return true
     if (total * 3 < limit) return false
-    this.#chunkBytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : units
+    if (this.#chunkBytes < 0) this.#chunkBytes = Buffer.byteLength(text as string)
     return this.#bufferedBytes() + this.#chunkBytes >= limit
   }
 

@@ -213,6 +213,20 @@ t.test(`write() turns false where sonic-boom's does: past max(minLength, 16387) 
     const ours = await answers(make({ dest: join(dir, 'ours.log'), minLength }))
     t.same(ours, theirs, `${typeof line === 'string' ? 'lines' : 'Buffers'} of ${Buffer.byteLength(line)} bytes (length ${line.length}), minLength ${minLength}: true ${theirs.filter(Boolean).length} times`)
   }
+  // maxLength drops where sonic-boom's does, for Buffers and multi-byte strings.
+  for (const chunk of [Buffer.alloc(2500, 'b'), 'é'.repeat(1250)]) {
+    const drops = async (stream: { write: (s: string | Buffer) => boolean, on: (e: string, f: () => void) => void, end: () => void, once: (e: string, f: () => void) => void }): Promise<string> => {
+      await new Promise<void>((resolve) => stream.once('ready', resolve))
+      let seen = ''
+      stream.on('drop', () => { seen += 'd' })
+      for (let i = 0; i < 8; i++) seen += stream.write(chunk) ? 't' : 'f'
+      await new Promise<void>((resolve) => { stream.once('close', resolve); stream.end() })
+      return seen
+    }
+    const theirs = await drops(new SonicBoom({ dest: join(dir, 'sonic-drop.log'), maxLength: 9000 }))
+    const ours = await drops(make({ dest: join(dir, 'ours-drop.log'), maxLength: 9000 }))
+    t.equal(ours, theirs, `maxLength 9000, ${typeof chunk === 'string' ? 'strings' : 'Buffers'} of 2500 bytes: ${theirs}`)
+  }
 })
 
 t.test(`backpressure: false above maxBufferedBytes, then 'drain' (${backend})`, async (t) => {
