@@ -102,7 +102,9 @@ export function parseLogWriterOptions (options: unknown): LogWriterConfig {
   }
   const append = validateBoolean(opts.append, 'options.append') ?? true
   const mkdir = validateBoolean(opts.mkdir, 'options.mkdir') ?? false
-  const mode = opts.mode === undefined ? 0o666 : validateInteger(opts.mode, 'options.mode', 0, 0o7777)
+  // `|| 0`: -0 is an integer here, but fs.openSync (sync mode) hands it
+  // to Node's binding, which aborts the process on a mode that is not an Int32.
+  const mode = opts.mode === undefined ? 0o666 : validateInteger(opts.mode, 'options.mode', 0, 0o7777) || 0
   const fsync = validateBoolean(opts.fsync, 'options.fsync')
   let durability = opts.durability
   if (durability !== undefined && durability !== 'none' && durability !== 'data' && durability !== 'full') {

@@ -102,7 +102,7 @@ export function unwrittenOf (batch: InFlight, atExit: boolean): Buffer[] | undef
  * the bytes written. A descriptor full or busy is waited for while
  * `retry` says so; else its error is thrown.
  */
-export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: SyncCall, retry: Retry = () => true): number {
+export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: SyncCall, retry: Retry): number {
   let total = 0
   let left = views.reduce((sum, view) => sum + view.byteLength, 0)
   for (const view of views) {

@@ -677,7 +677,7 @@ t.test(`bad options throw at once (${backend})`, async (t) => {
   }
   t.equal(existsSync(dest), false, 'nothing was opened')
   // Good ones that look odd: fsync: true is durability 'full'; fsync: false is accepted; sync takes any value, as sonic-boom's.
-  for (const options of [{ fsync: true }, { fsync: true, durability: 'full' }, { fsync: false, durability: 'data' }, { sync: false }, { sync: '0' }, { sync: 1 }]) {
+  for (const options of [{ fsync: true }, { fsync: true, durability: 'full' }, { fsync: false, durability: 'data' }, { sync: false }, { sync: '0' }, { sync: 1, mode: -0 }]) {
     const log = make({ dest, ...options } as LogWriterOptions)
     log.write('ok\n')
     log.end()
