@@ -8,60 +8,27 @@
 // because ops inside one io_uring submission are not ordered. While a batch
 // is in flight the next one accumulates, and it starts as soon as the first
 // is done: the more lines arrive, the more each sync covers.
-// This file holds the class and its asynchronous state machine; options are
-// parsed in log_options.ts, flushSync() and the exit flush write through
-// log_sync.ts.
+// This file holds the class and its state machine; options are parsed in
+// log_options.ts, what is pending and the flushes waiting for it are
+// log_pending.ts, the engine ops (the batch among them) log_ops.ts, and
+// flushSync(), sync mode and the exit flush write through log_sync.ts.
 import { EventEmitter } from 'node:events'
-import { mkdir } from 'node:fs/promises'
-import { constants as osConstants } from 'node:os'
-import { dirname } from 'node:path'
-import { native } from './binding'
-import { byteLength, skipBytes } from './bytes'
-import { Batch, engine } from './engine'
-import { codeError, invalidArgType, invalidState, systemError, validateCallback, validatePath, validateView } from './errors'
-import { parseLogWriterOptions, type LogWriterConfig, type LogWriterOptions } from './log_options'
 import { closeSync } from 'node:fs'
-import {
-  BUSY_MS, flushAtExit, forgetAtExit, kExit, openAtExit, openNow, unwrittenOf, writeAllSync, type InFlight
-} from './log_sync'
+import { byteLength } from './bytes'
+import { engine } from './engine'
+import { codeError, invalidArgType, invalidState, validateCallback, validatePath, validateView } from './errors'
+import { parseLogWriterOptions, type LogWriterConfig, type LogWriterOptions } from './log_options'
+import { closeFile, openFile, syncQuietly, writeBatch, type BatchWriter, type InFlightBatch } from './log_ops'
+import { FlushWaiters, PendingLines } from './log_pending'
+import { flushAtExit, forgetAtExit, kExit, openAtExit, openNow, WriteRetries, writeTaken } from './log_sync'
 
 export type { Durability, LogWriterOptions } from './log_options'
 
-const { IOV_MAX } = native.constants
-const EAGAIN = -osConstants.errno.EAGAIN
-const EBUSY = -osConstants.errno.EBUSY
-const EINVAL = -osConstants.errno.EINVAL
-// What an fsync of flush() or close may fail with and mean no harm, as
-// sonic-boom takes them: a descriptor that cannot be synced (a pipe, a
-// tty, a read-only filesystem) or is closed already.
-const UNSYNCABLE = new Set(['EBADF', 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EROFS']
-  .map((code) => -(osConstants.errno as Record<string, number>)[code]))
-
 type Callback = (error?: Error | null) => void
-
-interface Waiter {
-  /** Resolved once this many units are done. */
-  target: number
-  resolve: () => void
-  reject: (error: Error) => void
-}
-
-// The growing string is made a Buffer at this many characters (see #cut).
-const PIECE = 64 * 1024
+const NONE: readonly Buffer[] = []
 
 type Life = 'open' | 'ending' | 'stopped'
 type Phase = 'opening' | 'idle' | 'writing' | 'reopening' | 'closing' | 'closed'
-
-/** A batch in flight: units [start, end) of the stream (its op: flushSync cancels exactly that one). */
-interface InFlightBatch extends InFlight {
-  start: number
-  end: number
-  rest: Buffer[]
-  op: Batch | undefined
-  result: number | undefined
-  /** flushSync took its unwritten bytes and wrote them itself. */
-  takenOver: boolean
-}
 
 /**
  * Batched, durable log writing for pino and others: `pino(new LogWriter({ dest }))`.
@@ -89,27 +56,13 @@ class LogWriterStream extends EventEmitter {
   /** end() was called. */
   #ended = false
 
-  // What is pending: pieces as Buffers (and the units each stands for),
-  // then the rope still growing.
-  #pieces: Buffer[] = []
-  #pieceUnits: number[] = []
-  #tail = ''
-  /** The rope's UTF-8 bytes, or -1 until they are needed (counted then). */
-  #tailBytes = 0
-  /** The bytes #reaches counted of the chunk being written, or -1. */
-  #chunkBytes = -1
-  // Positions in the stream of units (string lengths, UTF-16 code units:
-  // bytes for ASCII; Buffer byte lengths); each only grows. Pending is
-  // [#submitted, #accepted), in flight [#batch.start, #batch.end).
-  #accepted = 0
-  #submitted = 0
-  /** Everything before it is written at the chosen durability. */
-  #done = 0
+  /** What write() took and no batch has yet; in flight: [#batch.start, #batch.end). */
+  readonly #pending = new PendingLines()
   /** Written by flushSync while a batch was in flight: done when the batch is. */
   #syncedTo = 0
   /** What flush(), end() or periodicFlush asked to be written, below minLength too. */
   #flushTarget = 0
-  #waiters: Waiter[] = []
+  readonly #flushes = new FlushWaiters()
   #endCallbacks: Callback[] = []
 
   /** A batch is due to start (setImmediate or the flushInterval timer). */
@@ -119,8 +72,8 @@ class LogWriterStream extends EventEmitter {
   #needDrain = false
   /** sync mode: a 'drain' is due on the next tick. */
   #drainSoon = false
-  /** Retries in a row of writes that found the descriptor full or busy. */
-  #retries = 0
+  /** Writes that found the descriptor full or busy, retried in a row. */
+  #retries!: WriteRetries
   /** flush(cb) callbacks waiting: they hear of a failure. */
   #flushCallbacks = 0
   #reopenPath: string | undefined
@@ -129,6 +82,7 @@ class LogWriterStream extends EventEmitter {
     super()
     const config = parseLogWriterOptions(options)
     this.#config = config
+    this.#retries = new WriteRetries(config)
     this.#path = config.path
     this.#fd = config.fd
     engine() // chosen now: an unavailable AIO_BACKEND throws here
@@ -142,7 +96,7 @@ class LogWriterStream extends EventEmitter {
       process.nextTick(() => this.emit('ready'))
     } else {
       this.#phase = 'opening'
-      void this.#openFile(this.#path!).then((result) => {
+      void openFile(this.#path!, this.#config).then((result) => {
         // Destroyed meanwhile: a failed open is nobody's error any more.
         if (typeof result !== 'number') return this.#life === 'stopped' ? void this.#close() : this.#fail(result)
         this.#fd = result
@@ -175,30 +129,22 @@ class LogWriterStream extends EventEmitter {
     } else {
       throw invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk)
     }
-    const buffered = this.#pending() + (this.#batch === undefined ? 0 : this.#batch.end - this.#batch.start)
+    const buffered = this.#pending.units + (this.#batch === undefined ? 0 : this.#batch.end - this.#batch.start)
     const { maxLength, maxBufferedBytes } = this.#config
+    const pending = this.#pending
+    const inFlight = this.#batch?.rest ?? NONE
     // A Buffer's bytes are known; a string's are counted if a limit needs them.
-    this.#chunkBytes = typeof chunk === 'string' ? -1 : units
-    if (maxLength > 0 && this.#reaches(maxLength + 1, buffered + units, chunk)) {
+    pending.chunkBytes = typeof chunk === 'string' ? -1 : units
+    if (maxLength > 0 && pending.reaches(maxLength + 1, buffered + units, chunk, inFlight)) {
       this.emit('drop', chunk)
-      this.#chunkBytes = 0
-      return !this.#reaches(maxBufferedBytes, buffered, '')
+      pending.chunkBytes = 0
+      return !pending.reaches(maxBufferedBytes, buffered, '', inFlight)
     }
-    if (typeof chunk === 'string') {
-      this.#tail += chunk
-      // Counted only when a limit needed them (see #reaches).
-      this.#tailBytes = this.#tailBytes >= 0 && this.#chunkBytes >= 0 ? this.#tailBytes + this.#chunkBytes : -1
-      if (this.#tail.length >= PIECE) this.#cut()
-    } else {
-      this.#cut()
-      this.#pieces.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-      this.#pieceUnits.push(units)
-    }
-    this.#accepted += units
-    if (this.#phase === 'idle' && !this.#scheduled && this.#pending() >= this.#config.minLength) this.#schedule()
+    pending.add(chunk, units, pending.chunkBytes)
+    if (this.#phase === 'idle' && !this.#scheduled && this.#pending.units >= this.#config.minLength) this.#schedule()
     // The chunk is among the buffered bytes now.
-    this.#chunkBytes = 0
-    if (!this.#reaches(maxBufferedBytes, buffered + units, '')) return true
+    pending.chunkBytes = 0
+    if (!pending.reaches(maxBufferedBytes, buffered + units, '', inFlight)) return true
     this.#needDrain = true
     return false
   }
@@ -218,7 +164,7 @@ class LogWriterStream extends EventEmitter {
     const failed = this.#failed ?? this.#destroyed
     if (failed !== undefined) {
       settled = Promise.reject(failed)
-    } else if (this.#done >= this.#accepted) {
+    } else if (this.#flushes.done >= this.#pending.accepted) {
       settled = Promise.resolve()
       // sonic-boom writes nothing then, and 'drain' follows that write.
       if (this.#config.minLength > 0 && this.#life === 'open') {
@@ -226,10 +172,10 @@ class LogWriterStream extends EventEmitter {
         else setImmediate(() => this.emit('drain'))
       }
     } else {
-      const target = this.#accepted
-      settled = new Promise((resolve, reject) => this.#waiters.push({ target, resolve, reject }))
+      const target = this.#pending.accepted
+      settled = this.#flushes.wait(target)
       // As sonic-boom's flush(cb): once written, synced (unless each batch was).
-      if (this.#config.sync === undefined) settled = settled.then(() => this.#syncQuietly())
+      if (this.#config.sync === undefined) settled = settled.then(() => this.#fd < 0 ? undefined : syncQuietly(this.#fd, this.#path))
       this.#request()
     }
     // Without a callback the promise is the only way to hear of a failure,
@@ -303,7 +249,7 @@ class LogWriterStream extends EventEmitter {
     if (this.#life === 'ending') return this
     this.#live('ending')
     this.#ended = true
-    this.#flushTarget = this.#accepted
+    this.#flushTarget = this.#pending.accepted
     if (this.#phase === 'idle') this.#idle()
     return this
   }
@@ -317,7 +263,7 @@ class LogWriterStream extends EventEmitter {
     if (this.#life === 'stopped') return this
     this.#live('stopped')
     this.#destroyed = codeError('the LogWriter was destroyed', 'ERR_STREAM_DESTROYED')
-    this.#flushTarget = this.#accepted
+    this.#flushTarget = this.#pending.accepted
     if (this.#phase === 'idle') this.#idle()
     return this
   }
@@ -326,7 +272,7 @@ class LogWriterStream extends EventEmitter {
   // fs.writeSync, after what the batch in flight (at most one) has not
   // written (see unwrittenOf): every line on disk, in order, once.
   [kExit] (): void {
-    if (this.#pending() === 0 && this.#batch === undefined) return
+    if (this.#pending.units === 0 && this.#batch === undefined) return
     try {
       const fd = this.#fd >= 0 ? this.#fd : openAtExit(this.#path!, this.#config)
       if (fd !== undefined) this.#writeSync(fd, true)
@@ -351,7 +297,7 @@ class LogWriterStream extends EventEmitter {
   get fsync (): boolean { return this.#config.sync === 'fsync' }
   /** sonic-boom's count of bytes taken and not yet written (its tests read it). */
   get _len (): number {
-    return this.#bufferedBytes()
+    return this.#pending.bytes() + byteLength(this.#batch?.rest ?? [])
   }
 
   /** sonic-boom's synchronous mode. */
@@ -362,15 +308,10 @@ class LogWriterStream extends EventEmitter {
     this.writable = life === 'open'
   }
 
-  /** Units accepted and not yet handed to a batch. */
-  #pending (): number {
-    return this.#accepted - this.#submitted
-  }
-
   // Marks what a flush or the end asked for and starts a batch if idle.
   #request (): void {
-    this.#flushTarget = this.#accepted
-    if (this.#phase === 'idle' && !this.#scheduled && this.#pending() > 0) this.#schedule()
+    this.#flushTarget = this.#pending.accepted
+    if (this.#phase === 'idle' && !this.#scheduled && this.#pending.units > 0) this.#schedule()
   }
 
   #schedule (): void {
@@ -389,126 +330,36 @@ class LogWriterStream extends EventEmitter {
   }
 
   #wantsBatch (): boolean {
-    const pending = this.#pending()
-    return pending > 0 && (pending >= this.#config.minLength || this.#flushTarget > this.#submitted ||
+    const pending = this.#pending.units
+    return pending > 0 && (pending >= this.#config.minLength || this.#flushTarget > this.#pending.submitted ||
       this.#life === 'ending')
-  }
-
-  // The rope becomes a Buffer as soon as it is a piece long: the lines it
-  // holds then die young, where a long-lived rope of many thousand lines
-  // would be copied by every garbage collection until it is written.
-  #cut (): void {
-    if (this.#tail === '') return
-    this.#pieces.push(Buffer.from(this.#tail))
-    this.#pieceUnits.push(this.#tail.length)
-    this.#tail = ''
-    this.#tailBytes = 0
-  }
-
-  /** Takes what is pending, at most IOV_MAX pieces. */
-  #take (): Buffer[] {
-    this.#cut()
-    const views = this.#pieces.splice(0, IOV_MAX)
-    for (const count of this.#pieceUnits.splice(0, IOV_MAX)) this.#submitted += count
-    return views
   }
 
   #startBatch (): void {
     if (this.#config.synchronous) return this.#writeNow()
     this.#phase = 'writing'
     this.#lastStart = performance.now()
-    const start = this.#submitted
-    const views = this.#take()
-    const batch: InFlightBatch = { start, end: this.#submitted, rest: views, op: undefined, result: undefined, takenOver: false }
+    const start = this.#pending.submitted
+    const views = this.#pending.take()
+    const batch: InFlightBatch = { start, end: this.#pending.submitted, rest: views, op: undefined, result: undefined, takenOver: false }
     this.#batch = batch
-    void this.#writeBatch(batch).then((error) => {
+    void writeBatch(this.#fd, this.#path, this.#config.sync, batch, this.#batchWriter).then((error) => {
       this.#batch = undefined
       if (error !== undefined) return this.#fail(error)
-      this.#settle(Math.max(batch.end, this.#syncedTo))
+      this.#flushes.settle(Math.max(batch.end, this.#syncedTo))
       this.#idle(true)
     })
   }
 
-  // One write (or writev) op per submission, finished across short writes,
-  // then the sync; resolves the error, if any.
-  async #writeBatch (batch: InFlightBatch): Promise<Error | undefined> {
-    const e = engine()
-    const fd = this.#fd
-    let syncing = false
-    for (;;) {
-      const rest = batch.rest
-      const op = new Batch()
-      if (rest.length === 1) {
-        op.add('write', fd, rest[0], 0, rest[0].byteLength, -1)
-      } else if (rest.length > 1) {
-        op.add('writev', fd, rest, -1)
-      } else if (this.#config.sync !== undefined && !syncing) {
-        syncing = true
-        op.add(this.#config.sync, fd)
-      } else {
-        return undefined
-      }
-      batch.result = undefined
-      const done = e.submit(op, (_, result) => { batch.result = result })
-      batch.op = op
-      const result = (await done)[0]
-      batch.op = undefined
-      // flushSync took what this op did not write and wrote it itself.
-      if (batch.takenOver) return undefined
-      if (syncing) {
-        // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
-        return result === EINVAL ? undefined : this.#check(result, this.#config.sync!)
-      }
-      const error = this.#check(result, 'write')
-      if ((result === EAGAIN || result === EBUSY) &&
-        this.#retry(error as NodeJS.ErrnoException, byteLength(rest), this.#pendingBytes())) {
-        // A non-blocking descriptor (a pipe) is full: try again shortly
-        // (unless flushSync or the exit took the bytes meanwhile).
-        await new Promise((resolve) => setTimeout(resolve, BUSY_MS))
-        if (batch.takenOver) return undefined
-        continue
-      }
-      if (error !== undefined) return error
-      this.#retries = 0
-      batch.rest = skipBytes(rest, result)
+  // What writeBatch asks of the writer.
+  readonly #batchWriter: BatchWriter = {
+    retry: (error, writing, remaining) => this.#retries.allow(error, writing, remaining),
+    remaining: () => this.#pending.bytes(),
+    wrote: (bytes) => {
+      this.#retries.reset()
       // As sonic-boom: the bytes each write wrote.
-      this.emit('write', result)
+      this.emit('write', bytes)
     }
-  }
-
-  // sonic-boom's rule for a write that found the descriptor full or busy:
-  // tried again while retryEAGAIN says so, up to maxWriteRetries in a row.
-  #retry = (error: NodeJS.ErrnoException, writing: number, remaining: number): boolean => {
-    this.#retries++
-    const { maxWriteRetries, retryEAGAIN } = this.#config
-    return (maxWriteRetries === 0 || this.#retries <= maxWriteRetries) && retryEAGAIN(error, writing, remaining)
-  }
-
-  /** Bytes accepted and not yet handed to a batch (what sonic-boom's retryEAGAIN calls remaining). */
-  #pendingBytes (): number {
-    if (this.#tailBytes < 0) this.#tailBytes = Buffer.byteLength(this.#tail)
-    return byteLength(this.#pieces) + this.#tailBytes
-  }
-
-  // Whether `total` units (the buffered ones and a chunk's) reach `limit`
-  // bytes, as sonic-boom counts: bytes are counted only when the units
-  // cannot decide, a UTF-16 unit being 1 to 3 UTF-8 bytes; the chunk's
-  // then (#chunkBytes, -1 until counted) from `text`.
-  #reaches (limit: number, total: number, text: string | Uint8Array): boolean {
-    if (total >= limit) return true
-    if (total * 3 < limit) return false
-    if (this.#chunkBytes < 0) this.#chunkBytes = Buffer.byteLength(text as string)
-    return this.#bufferedBytes() + this.#chunkBytes >= limit
-  }
-
-  /** Bytes accepted and not yet written: pending, and the rest of the batch in flight. */
-  #bufferedBytes (): number {
-    return this.#pendingBytes() + (this.#batch === undefined ? 0 : byteLength(this.#batch.rest))
-  }
-
-  /** The fs-shaped error for a negative result. */
-  #check (result: number, syscall: string): Error | undefined {
-    return result < 0 ? systemError(result, syscall, this.#path) : undefined
   }
 
   // sync mode's batch: everything pending, with fs.writeSync; a failure
@@ -526,35 +377,11 @@ class LogWriterStream extends EventEmitter {
 
   #writeSync (fd: number, atExit = false): number {
     const batch = this.#batch
-    // #take() takes at most IOV_MAX pieces: the rest go in further rounds.
-    let views = this.#take()
-    // What the batch in flight has not written is written here first: in
-    // order, and once.
-    const rest = batch === undefined || batch.takenOver ? undefined : unwrittenOf(batch, atExit)
-    if (rest !== undefined) {
-      views = rest.concat(views)
-      batch!.rest = []
-      batch!.takenOver = true
-    }
-    let written = 0
-    for (;;) {
-      written += writeAllSync(fd, views, this.#config.sync, this.#retry)
-      this.#retries = 0
-      if (this.#pending() === 0) break
-      views = this.#take()
-    }
-    const end = this.#submitted
-    if (batch === undefined) this.#settle(end)
+    const written = writeTaken(fd, this.#pending, batch, this.#config.sync, this.#retries, atExit)
+    const end = this.#pending.submitted
+    if (batch === undefined) this.#flushes.settle(end)
     else this.#syncedTo = end
     return written
-  }
-
-  // Everything up to `done` is on disk: resolve the flushes it covers.
-  #settle (done: number): void {
-    this.#done = done
-    let i = 0
-    while (i < this.#waiters.length && this.#waiters[i].target <= done) this.#waiters[i++].resolve()
-    this.#waiters.splice(0, i)
   }
 
   // The descriptor is free: do what is due next. 'drain', as sonic-boom:
@@ -564,10 +391,10 @@ class LogWriterStream extends EventEmitter {
   #idle (written = false): void {
     this.#phase = 'idle'
     if (this.#life === 'stopped') {
-      return this.#failed === undefined && this.#fd >= 0 && this.#pending() > 0 ? this.#startBatch() : void this.#close()
+      return this.#failed === undefined && this.#fd >= 0 && this.#pending.units > 0 ? this.#startBatch() : void this.#close()
     }
     if (this.#reopenPath !== undefined) return void this.#reopen()
-    const drain = (this.#needDrain && this.#pending() < this.#config.maxBufferedBytes) ||
+    const drain = (this.#needDrain && this.#pending.units < this.#config.maxBufferedBytes) ||
       (written && this.#life === 'open' && !this.#wantsBatch())
     if (this.#wantsBatch()) {
       if (this.#config.flushInterval === 0) this.#startBatch()
@@ -593,53 +420,15 @@ class LogWriterStream extends EventEmitter {
     })
   }
 
-  /** mkdir if asked, then the engine's open: the descriptor, or the fs-shaped error. */
-  async #openFile (path: string): Promise<number | Error> {
-    if (this.#config.mkdir) {
-      try {
-        await mkdir(dirname(path), { recursive: true })
-      } catch (error) {
-        return error as Error
-      }
-    }
-    const op = new Batch()
-    op.add('open', path, this.#config.flags, this.#config.mode)
-    const fd = (await engine().submit(op))[0]
-    return fd < 0 ? systemError(fd, 'open', path) : fd
-  }
-
-  /** fsync through the engine: its result. */
-  async #sync (fd: number): Promise<number> {
-    const op = new Batch()
-    op.add('fsync', fd)
-    return (await engine().submit(op))[0]
-  }
-
-  /** flush()'s fsync of the file open now: what cannot be synced is no failure. */
-  async #syncQuietly (): Promise<void> {
-    if (this.#fd < 0) return
-    const result = await this.#sync(this.#fd)
-    // Any other failure of a sync (EIO) has no way to be caused on cue.
-    /* c8 ignore next */
-    if (result < 0 && !UNSYNCABLE.has(result)) throw systemError(result, 'fsync', this.#path)
-  }
-
-  /** Closes a descriptor through the engine; an error is not reported (it is released either way). */
-  async #closeFd (fd: number): Promise<void> {
-    const op = new Batch()
-    op.add('close', fd)
-    await engine().submit(op)
-  }
-
   // The new file is opened before the old one is closed: lines go to one
   // or the other, never nowhere.
   async #reopen (): Promise<void> {
     this.#phase = 'reopening'
     const path = this.#reopenPath!
     this.#reopenPath = undefined
-    const result = await this.#openFile(path)
+    const result = await openFile(path, this.#config)
     if (typeof result === 'number') {
-      await this.#closeFd(this.#fd)
+      await closeFile(this.#fd)
       this.#fd = result
       this.#path = path
       this.emit('ready')
@@ -653,12 +442,8 @@ class LogWriterStream extends EventEmitter {
   #stop (error: Error): void {
     this.#live('stopped')
     this.#failed = error
-    this.#pieces = []
-    this.#pieceUnits = []
-    this.#tail = ''
-    this.#tailBytes = 0
-    this.#accepted = this.#submitted
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
+    this.#pending.clear()
+    this.#flushes.fail(error)
     for (const callback of this.#endCallbacks.splice(0)) callback(error)
   }
 
@@ -678,7 +463,7 @@ class LogWriterStream extends EventEmitter {
     clearInterval(this.#periodic)
     const fd = this.#fd
     this.#fd = -1
-    if (fd >= 0 && fd !== 1 && fd !== 2) await this.#closeFd(fd)
+    if (fd >= 0 && fd !== 1 && fd !== 2) await closeFile(fd)
     else await Promise.resolve()
     // destroy() after end() leaves nothing undone: the end is done, as sonic-boom's.
     const error = this.#failed ?? (this.#ended ? undefined : this.#destroyed)
@@ -688,7 +473,7 @@ class LogWriterStream extends EventEmitter {
     } else {
       // Flushes left by destroy() while an open that failed was under way
       // (end() would have made it no error; a failure told them already).
-      for (const waiter of this.#waiters.splice(0)) waiter.reject(error)
+      this.#flushes.fail(error)
     }
     this.#phase = 'closed'
     this.emit('close')

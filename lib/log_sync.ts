@@ -1,4 +1,4 @@
-// LogWriter's synchronous path: flushSync() and the flush at process exit,
+// LogWriter's synchronous path: flushSync(), sync mode and the flush at process exit,
 // when the event loop cannot be waited for. The writer keeps its state and
 // passes in what these need: the batch in flight, the views, the descriptor.
 import { fdatasyncSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
@@ -131,4 +131,52 @@ export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: Sy
     if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
   }
   return total
+}
+
+// sonic-boom's rule for a write that found the descriptor full or busy:
+// tried again while retryEAGAIN says so, up to maxWriteRetries in a row.
+export class WriteRetries {
+  #count = 0
+  constructor (readonly config: Pick<LogWriterConfig, 'maxWriteRetries' | 'retryEAGAIN'>) {}
+
+  allow: Retry = (error, writing, remaining) => {
+    this.#count++
+    const { maxWriteRetries, retryEAGAIN } = this.config
+    return (maxWriteRetries === 0 || this.#count <= maxWriteRetries) && retryEAGAIN(error, writing, remaining)
+  }
+
+  /** A write went through: the count starts again. */
+  reset (): void {
+    this.#count = 0
+  }
+}
+
+/** What writeTaken reads of the writer's pending lines. */
+interface Taken {
+  readonly units: number
+  take: () => Buffer[]
+}
+
+/**
+ * Writes with fs.writeSync what the batch in flight has not written
+ * (first: in order, and once; the batch is then taken over) and everything
+ * pending; the bytes written.
+ */
+export function writeTaken (fd: number, pending: Taken, batch: (InFlight & { rest: Buffer[], takenOver: boolean }) | undefined,
+  sync: SyncCall, retries: WriteRetries, atExit: boolean): number {
+  // take() takes at most IOV_MAX pieces: the rest go in further rounds.
+  let views = pending.take()
+  const rest = batch === undefined || batch.takenOver ? undefined : unwrittenOf(batch, atExit)
+  if (rest !== undefined) {
+    views = rest.concat(views)
+    batch!.rest = []
+    batch!.takenOver = true
+  }
+  let written = 0
+  for (;;) {
+    written += writeAllSync(fd, views, sync, retries.allow)
+    retries.reset()
+    if (pending.units === 0) return written
+    views = pending.take()
+  }
 }
