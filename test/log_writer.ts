@@ -268,8 +268,13 @@ t.test(`sonic-boom's properties, 'write' and 'drain' after each batch, and a cal
   log.on('write', (n: number) => written.push(n))
   // No write() returned false: 'drain' still follows the batch, as sonic-boom's.
   log.write('0123456789\n')
+  t.equal(log._len, 11, '_len: the bytes taken')
+  // The batch starts in a setImmediate queued by write(); this one runs after it, before its completion.
+  const inFlight = await new Promise<number>((resolve) => setImmediate(() => resolve(log._len)))
+  t.equal(inFlight, 11, '_len: the bytes in flight until they are written, as sonic-boom counts them')
   await once(log, 'drain')
   t.same(written, [11], "'write' with the bytes written")
+  t.equal(log._len, 0, '_len: 0 once written')
   t.equal(readFileSync(path, 'utf8'), '0123456789\n', "the lines are in the file at 'drain'")
   // With minLength, flush() with nothing to write gives 'drain' too (sonic-boom writes nothing, then drains).
   await log.flush()
