@@ -54,6 +54,24 @@ struct CancelRequest {
 };
 constexpr uint64_t kCancelTag = 1;
 
+// Whether a read or write at the current position of `fd` must answer
+// EAGAIN rather than wait: a non-blocking pipe, socket or tty, where
+// read(2) and write(2) (so fs and the other engines) do. io_uring waits for
+// room or data in the kernel, and refuses RWF_NOWAIT on a FIFO
+// (EOPNOTSUPP), so those go to the pool's plain syscalls. Regular files and
+// block devices ignore O_NONBLOCK. A failed fcntl or fstat (a bad
+// descriptor) leaves the op to the ring: it fails by itself. Only ops at
+// the current position ask (a positioned op is a file's, and asking would
+// cost every random read two syscalls): one at a position on such a pipe
+// still waits in the kernel.
+bool AnswersEagain(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || (flags & O_NONBLOCK) == 0) return false;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;
+  return !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
 // The ops of one submitted chunk, delivered together when the last is done.
 struct Chunk {
   size_t remaining;
@@ -227,7 +245,7 @@ class UringEngine final : public Engine {
     // "The current position" needs IORING_FEAT_RW_CUR_POS.
     bool vector = op.kind == OpKind::kReadv || op.kind == OpKind::kWritev;
     if ((IsTransfer(op.kind) || vector) && op.position < 0) {
-      return (ring_.features & IORING_FEAT_RW_CUR_POS) != 0;
+      return (ring_.features & IORING_FEAT_RW_CUR_POS) != 0 && !AnswersEagain(op.fd);
     }
     return true;
   }
