@@ -4,7 +4,9 @@
 // fs.promises with libuv's io_uring, a child process.
 const fsp = require('node:fs/promises')
 const { join } = require('node:path')
-const { constants, createWriteStream, mkdirSync, rmSync, statSync } = require('node:fs')
+const { constants, createWriteStream, mkdirSync, readFileSync, rmSync, statSync } = require('node:fs')
+const { createHash } = require('node:crypto')
+const { EventEmitter } = require('node:events')
 const { threadId } = require('node:worker_threads')
 
 function aio () {
@@ -211,6 +213,78 @@ const logDestinations = {
   'log-sonic-fsync': (file) => new (require('sonic-boom'))({ dest: file, minLength: 4096, fsync: true })
 }
 
+// pino end to end: `records` records through pino into `open(file)`, then
+// end() and 'finish': records/s, the open, the final flush and (for the
+// durable ones) the syncs included. pino's time, pid and hostname are fixed,
+// so every contender's file must hold the very bytes pino renders into a
+// plain collector (checked afterwards, by size and sha256).
+const pinoOptions = {
+  base: { pid: 4242, hostname: 'bench-host' },
+  timestamp: () => ',"time":1700000000000'
+}
+
+function pinoRecords (logger, records) {
+  for (let i = 0; i < records; i++) logger.info({ n: i, path: '/api/items', status: 200 }, 'request done')
+}
+
+const expectedPino = new Map()
+function pinoExpected (records) {
+  if (!expectedPino.has(records)) {
+    const hash = createHash('sha256')
+    let bytes = 0
+    pinoRecords(require('pino')(pinoOptions, { write (s) { bytes += Buffer.byteLength(s); hash.update(s) } }), records)
+    expectedPino.set(records, { bytes, sha256: hash.digest('hex') })
+  }
+  return expectedPino.get(records)
+}
+
+async function pinoLogs ({ dir, records }, open) {
+  const expected = pinoExpected(records)
+  const file = join(dir, `pino-${process.pid}-${threadId}-${performance.now()}.log`)
+  const start = performance.now()
+  const dest = open(file)
+  pinoRecords(require('pino')(pinoOptions, dest), records)
+  await new Promise((resolve, reject) => {
+    dest.once('error', reject)
+    dest.once('finish', resolve)
+    dest.end()
+  })
+  const elapsed = (performance.now() - start) / 1000
+  // The ceiling: what pino renders, handed to a destination that only counts it.
+  if (dest.counted !== undefined) {
+    if (dest.counted() !== expected.bytes) throw new Error(`the counter: ${dest.counted()} bytes, pino rendered ${expected.bytes}`)
+    return records / elapsed
+  }
+  const content = readFileSync(file)
+  rmSync(file)
+  const sha256 = createHash('sha256').update(content).digest('hex')
+  if (content.length !== expected.bytes || sha256 !== expected.sha256) {
+    throw new Error(`${file}: ${content.length} bytes (sha256 ${sha256}), pino rendered ${expected.bytes} (${expected.sha256})`)
+  }
+  return records / elapsed
+}
+
+// A destination that only counts (pino's output is ASCII here: its
+// length is its bytes): pino's own cost, the most any destination can
+// give. Only its byte count is checked; keeping or hashing the strings
+// would cost more than a real destination does.
+function counter () {
+  let bytes = 0
+  const dest = new EventEmitter()
+  dest.write = (s) => { bytes += s.length; return true }
+  dest.end = () => process.nextTick(() => dest.emit('finish'))
+  dest.counted = () => bytes
+  return dest
+}
+
+const pinoDestinations = {
+  'pino-aio': (file) => new (aio().LogWriter)({ dest: file }),
+  'pino-aio-data': (file) => new (aio().LogWriter)({ dest: file, durability: 'data' }),
+  'pino-sonic': (file) => require('pino').destination({ dest: file, minLength: 4096 }),
+  'pino-sonic-fsync': (file) => require('pino').destination({ dest: file, minLength: 4096, fsync: true }),
+  'pino-counter': () => counter()
+}
+
 exports.logLine = logLine
 
 exports.run = async function run (kind, scenario, params) {
@@ -219,6 +293,7 @@ exports.run = async function run (kind, scenario, params) {
     case 'many-files': return manyFiles(params, writers[kind])
     case 'seq-write': return sequentialWrites(params, writeOpeners[kind])
     case 'logs': return logs(params, logDestinations[kind])
+    case 'pino': return pinoLogs(params, pinoDestinations[kind])
     case 'stream-read': return streamRead(params, streams[kind].read)
     case 'stream-write': return streamWrite(params, streams[kind].write)
     case 'read-files': return readFiles(params, fileReaders[kind])

@@ -9,7 +9,7 @@
 // the tables to stdout and, with the machine's details, to bench/results.md
 // and a chart to bench/results.svg.
 //
-// Scenarios (--only=): random-read, many-files, seq-write, streams, read-files, logs.
+// Scenarios (--only=): random-read, many-files, seq-write, streams, read-files, logs, pino.
 const { Worker } = require('node:worker_threads')
 const { fork, execFileSync } = require('node:child_process')
 const { mkdtempSync, rmSync, openSync, closeSync, readSync, writeSync, writeFileSync } = require('node:fs')
@@ -296,6 +296,22 @@ async function main () {
         ...ours.map((c, i) => as(c, `LogWriter durability 'data' ${engines[i]}`, 'log-data')),
         as(fsPlain, 'SonicBoom minLength 4096 fsync', 'log-sonic-fsync')
       ], 'logs', params, 'lines/s', 'SonicBoom minLength 4096 fsync'))
+      rmSync(logDir, { recursive: true, force: true })
+    }
+
+    if (wanted('pino')) {
+      const logDir = mkdtempSync(join(dir, 'pino-'))
+      const params = { dir: logDir, records: quick ? 100000 : 300000 }
+      const records = `${params.records.toLocaleString('en-US')} records`
+      results.push(await compare(`pino end to end, no durability: ${records}, then end() (records/s)`, [
+        ...ours.map((c, i) => as(c, `pino → LogWriter ${engines[i]}`, 'pino-aio')),
+        as(fsPlain, 'pino → pino.destination minLength 4096', 'pino-sonic'),
+        as(fsPlain, 'pino → a destination that only counts (pino\'s own ceiling)', 'pino-counter')
+      ], 'pino', params, 'records/s', 'pino → pino.destination minLength 4096'))
+      results.push(await compare(`pino end to end, durable: ${records}, then end() (records/s)`, [
+        ...ours.map((c, i) => as(c, `pino → LogWriter durability 'data' ${engines[i]}`, 'pino-aio-data')),
+        as(fsPlain, 'pino → pino.destination minLength 4096 fsync', 'pino-sonic-fsync')
+      ], 'pino', params, 'records/s', 'pino → pino.destination minLength 4096 fsync'))
       rmSync(logDir, { recursive: true, force: true })
     }
   } finally {
