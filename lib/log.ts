@@ -100,26 +100,25 @@ class LogWriterStream extends EventEmitter {
         // Destroyed meanwhile: a failed open is nobody's error any more.
         if (typeof result !== 'number') return this.#life === 'stopped' ? void this.#close() : this.#fail(result)
         this.#fd = result
+        // Open: 'ready' listeners may write, reopen or destroy; what is due then runs once they are done.
+        this.#phase = 'idle'
+        this.#flushes.settle(this.#flushes.done)
         this.emit('ready')
-        this.#idle()
+        if (this.#phase === 'idle') this.#idle()
       })
     }
   }
 
   /**
    * Buffers a chunk; false once maxBufferedBytes are buffered or in flight
-   * (the chunk is kept; 'drain' follows). After end() it emits 'error'
-   * (ERR_STREAM_WRITE_AFTER_END); after destroy() or a failure it drops it.
+   * (the chunk is kept; 'drain' follows). As sonic-boom's: after end() it
+   * is still taken (and written before the close); once closed, or after
+   * destroy(), it throws; after a failed open it is dropped.
    */
   write (chunk: string | Uint8Array): boolean {
-    // As sonic-boom's: a write after destroy() throws.
     if (this.#destroyed !== undefined) throw this.#destroyed
-    if (this.#life !== 'open') {
-      if (this.#life === 'ending') {
-        process.nextTick(() => this.emit('error', codeError('write after end', 'ERR_STREAM_WRITE_AFTER_END')))
-      }
-      return false
-    }
+    if (this.#failed !== undefined) return false
+    if (this.#phase === 'closing' || this.#phase === 'closed') throw destroyedError()
     let units: number
     if (typeof chunk === 'string') {
       units = chunk.length
@@ -157,23 +156,34 @@ class LogWriterStream extends EventEmitter {
   flush (cb?: Callback): Promise<void> {
     const callback = validateCallback(cb)
     // As sonic-boom's flush(cb), which listens for 'error' while it
-    // waits: a failure meanwhile (even in this call, in sync mode) is the
-    // callback's, not an uncaught one.
+    // waits: a failure meanwhile is the callback's (called as it happens,
+    // in the failing call in sync mode), not an uncaught one.
+    let calledBack = callback === undefined
     if (callback !== undefined) this.#flushCallbacks++
+    const done = (error?: Error): void => {
+      if (calledBack) return
+      calledBack = true
+      this.#flushCallbacks--
+      callback!(error)
+    }
     let settled: Promise<void>
-    const failed = this.#failed ?? this.#destroyed
+    const failed = this.#failed ?? this.#destroyed ?? (this.#phase === 'closing' || this.#phase === 'closed' ? destroyedError() : undefined)
     if (failed !== undefined) {
+      done(failed)
       settled = Promise.reject(failed)
-    } else if (this.#flushes.done >= this.#pending.accepted) {
+    } else if (this.#flushes.done >= this.#pending.accepted && this.#phase !== 'opening' && this.#phase !== 'reopening') {
       settled = Promise.resolve()
-      // sonic-boom writes nothing then, and 'drain' follows that write.
-      if (this.#config.minLength > 0 && this.#life === 'open') {
+      // As sonic-boom's: without minLength, called back at once; with it,
+      // it writes nothing then, and 'drain' follows that write.
+      if (this.#config.minLength === 0) done()
+      else if (this.#life === 'open') {
         if (this.#config.synchronous) this.#drainAfter()
         else setImmediate(() => this.emit('drain'))
       }
     } else {
+      // Nothing new to write during an open or reopen: done once it is, as sonic-boom's.
       const target = this.#pending.accepted
-      settled = this.#flushes.wait(target)
+      settled = this.#flushes.wait(target, done)
       // As sonic-boom's flush(cb): once written, synced (unless each batch was).
       if (this.#config.sync === undefined) settled = settled.then(() => this.#fd < 0 ? undefined : syncQuietly(this.#fd, this.#path))
       this.#request()
@@ -181,15 +191,8 @@ class LogWriterStream extends EventEmitter {
     // Without a callback the promise is the only way to hear of a failure,
     // and nobody may be listening: it must not be an unhandled rejection
     // (sonic-boom's flush() never throws). Awaiting it still sees the error.
-    if (callback !== undefined) {
-      const done = (error?: unknown): void => {
-        this.#flushCallbacks--
-        callback(error as Error | undefined)
-      }
-      settled.then(() => done(), done)
-    } else {
-      settled.catch(() => {})
-    }
+    if (callback !== undefined) settled.then(() => done(), done)
+    else settled.catch(() => {})
     return settled
   }
 
@@ -241,10 +244,13 @@ class LogWriterStream extends EventEmitter {
   /** Writes everything, then closes: 'finish', then 'close'. `cb` on finish (or the error). */
   end (cb?: Callback): this {
     const callback = validateCallback(cb)
-    if (this.#failed !== undefined || this.#phase === 'closed') {
+    if (this.#failed !== undefined) {
       if (callback !== undefined) process.nextTick(callback, this.#failed)
       return this
     }
+    // As sonic-boom's: an end() after destroy() or the close throws.
+    if (this.#destroyed !== undefined) throw this.#destroyed
+    if (this.#phase === 'closing' || this.#phase === 'closed') throw destroyedError()
     if (callback !== undefined) this.#endCallbacks.push(callback)
     if (this.#life === 'ending') return this
     this.#live('ending')
@@ -256,14 +262,28 @@ class LogWriterStream extends EventEmitter {
 
   /**
    * Takes no more lines (write() throws) and closes ('close', no
-   * 'finish'); what write() had taken is written first, as sonic-boom's
-   * write is in flight by then. Flushes not covered by that reject.
+   * 'finish'), as sonic-boom's: what its write in flight would hold is
+   * written (the batch in flight; or, when none is, what is pending if it
+   * reaches minLength, as sonic-boom's write() would have started it), the
+   * rest is dropped (and a retry waited for canceled). Flushes not covered
+   * by what is written reject.
    */
   destroy (): this {
     if (this.#life === 'stopped') return this
+    // As sonic-boom's: a flush waiting for the open is an 'error' too.
+    const flushWaitsForOpen = this.#phase === 'opening' && this.#flushCallbacks > 0
     this.#live('stopped')
-    this.#destroyed = codeError('the LogWriter was destroyed', 'ERR_STREAM_DESTROYED')
+    const destroyed = this.#destroyed = destroyedError()
+    const batch = this.#batch
+    if (batch !== undefined && batch.op === undefined) batch.dropped = true
+    if (this.#phase !== 'idle' || this.#pending.units < this.#config.minLength) {
+      this.#pending.clear()
+      // During an open or a reopen every flush waits for it, and fails.
+      const written = this.#phase !== 'writing' ? -1 : batch!.dropped ? this.#flushes.done : batch!.end
+      this.#flushes.failBeyond(written, destroyed)
+    }
     this.#flushTarget = this.#pending.accepted
+    if (flushWaitsForOpen) this.emit('error', destroyed)
     if (this.#phase === 'idle') this.#idle()
     return this
   }
@@ -300,6 +320,11 @@ class LogWriterStream extends EventEmitter {
     return this.#pending.bytes() + byteLength(this.#batch?.rest ?? [])
   }
 
+  /** sonic-boom's flag (its tests read it): an open, a reopen or a write (or its retry) is under way. */
+  get _writing (): boolean {
+    return this.#phase === 'opening' || this.#phase === 'reopening' || (this.#phase === 'writing' && !this.#batch!.takenOver)
+  }
+
   /** sonic-boom's synchronous mode. */
   get sync (): boolean { return this.#config.synchronous }
 
@@ -315,8 +340,13 @@ class LogWriterStream extends EventEmitter {
   }
 
   #schedule (): void {
-    // sync mode: written now, as sonic-boom's write() does.
-    if (this.#config.synchronous) return void (this.#wantsBatch() && this.#startBatch())
+    // sync mode: written now, as sonic-boom's write() does. Without
+    // durability or flushInterval, started now too, as sonic-boom's write()
+    // starts its write: what follows gathers behind it. With them, it
+    // waits for the event loop (or the interval) to gather more lines,
+    // for each sync (or write) to cover.
+    const { synchronous, sync, flushInterval } = this.#config
+    if (synchronous || (sync === undefined && flushInterval === 0)) return void (this.#wantsBatch() && this.#startBatch())
     this.#scheduled = true
     const run = (): void => {
       this.#scheduled = false
@@ -341,12 +371,12 @@ class LogWriterStream extends EventEmitter {
     this.#lastStart = performance.now()
     const start = this.#pending.submitted
     const views = this.#pending.take()
-    const batch: InFlightBatch = { start, end: this.#pending.submitted, rest: views, op: undefined, result: undefined, takenOver: false }
+    const batch: InFlightBatch = { start, end: this.#pending.submitted, rest: views, op: undefined, result: undefined, takenOver: false, dropped: false }
     this.#batch = batch
     void writeBatch(this.#fd, this.#path, this.#config.sync, batch, this.#batchWriter).then((error) => {
       this.#batch = undefined
-      if (error !== undefined) return this.#fail(error)
-      this.#flushes.settle(Math.max(batch.end, this.#syncedTo))
+      if (error !== undefined) return this.#writeFailed(error, batch)
+      if (!batch.dropped) this.#flushes.settle(Math.max(batch.end, this.#syncedTo))
       this.#idle(true)
     })
   }
@@ -369,7 +399,7 @@ class LogWriterStream extends EventEmitter {
     try {
       written = this.#writeSync(this.#fd)
     } catch (error) {
-      return this.#fail(error as Error)
+      return this.#writeFailed(error as Error)
     }
     this.emit('write', written)
     this.#idle(true)
@@ -432,6 +462,7 @@ class LogWriterStream extends EventEmitter {
       this.#fd = result
       this.#path = path
       this.emit('ready')
+      this.#flushes.settle(this.#flushes.done)
     } else {
       this.emit('error', result)
     }
@@ -447,11 +478,39 @@ class LogWriterStream extends EventEmitter {
     for (const callback of this.#endCallbacks.splice(0)) callback(error)
   }
 
-  // A failed open, write or sync: the writer stops, closes, reports it.
+  // A failed open: the writer stops, closes, reports it.
   #fail (error: Error): void {
     const told = this.#flushCallbacks > 0
     this.#stop(error)
     void this.#close()
+    this.#report(error, told)
+  }
+
+  // A failed write or sync: as sonic-boom's, the writer goes on. What the
+  // batch did not write is pending again (flushSync gave back what it did
+  // not write already), tried with the next write(), flush() or end(); the
+  // flushes waiting hear of the failure. After end(), unless an 'error'
+  // listener wrote again, the end gives up: its callbacks get the error,
+  // the file closes (sonic-boom's would wait for a write that never comes).
+  #writeFailed (error: Error, batch?: InFlightBatch): void {
+    const told = this.#flushCallbacks > 0
+    if (batch !== undefined && batch.rest.length > 0) this.#pending.putBack(batch.rest, batch.end - batch.start)
+    this.#phase = 'idle'
+    this.#flushes.fail(error)
+    this.#report(error, told)
+    if (this.#phase !== 'idle') return
+    if (this.#life === 'ending') {
+      this.#stop(error)
+      void this.#close()
+    } else if (this.#life === 'stopped') {
+      void this.#close()
+    } else if (this.#reopenPath !== undefined) {
+      void this.#reopen()
+    }
+  }
+
+  // An 'error', unless a flush(cb) heard of it and nobody listens.
+  #report (error: Error, told: boolean): void {
     if (!told || this.listenerCount('error') > 0) this.emit('error', error)
   }
 
@@ -478,6 +537,11 @@ class LogWriterStream extends EventEmitter {
     this.#phase = 'closed'
     this.emit('close')
   }
+}
+
+// sonic-boom's 'SonicBoom destroyed', for what is called after destroy() or the close.
+function destroyedError (): Error {
+  return codeError('LogWriter destroyed', 'ERR_STREAM_DESTROYED')
 }
 
 /** The LogWriter as sonic-boom's constructor is: `new LogWriter(options)`, or `LogWriter(options)`. */

@@ -14,6 +14,7 @@ import { BUSY_MS, type InFlight, type Retry } from './log_sync'
 const EAGAIN = -osConstants.errno.EAGAIN
 const EBUSY = -osConstants.errno.EBUSY
 const EINVAL = -osConstants.errno.EINVAL
+const ECANCELED = -osConstants.errno.ECANCELED
 // What an fsync of flush() may fail with and mean no harm, as sonic-boom
 // takes them: a descriptor that cannot be synced (a pipe, a tty, a
 // read-only filesystem) or is closed already.
@@ -29,6 +30,8 @@ export interface InFlightBatch extends InFlight {
   result: number | undefined
   /** flushSync took its unwritten bytes and wrote them itself. */
   takenOver: boolean
+  /** destroy() came while it waited to retry: it is not tried again (as sonic-boom's retry is canceled). */
+  dropped: boolean
 }
 
 /** What a batch asks of its writer. */
@@ -105,6 +108,8 @@ export async function writeBatch (fd: number, path: string | undefined, sync: Sy
     batch.op = undefined
     // flushSync took what this op did not write and wrote it itself.
     if (batch.takenOver) return undefined
+    // flushSync canceled this op, then failed and gave its bytes back.
+    if (result === ECANCELED && batch.rest !== rest) continue
     if (syncing) {
       // EINVAL: a descriptor that cannot be synced (a pipe, a tty): nothing to do.
       return result === EINVAL ? undefined : check(result, sync!, path)
@@ -115,7 +120,7 @@ export async function writeBatch (fd: number, path: string | undefined, sync: Sy
       // A non-blocking descriptor (a pipe) is full: try again shortly
       // (unless flushSync or the exit took the bytes meanwhile).
       await new Promise((resolve) => setTimeout(resolve, BUSY_MS))
-      if (batch.takenOver) return undefined
+      if (batch.takenOver || batch.dropped) return undefined
       continue
     }
     if (error !== undefined) return error

@@ -41,12 +41,26 @@ export class PendingLines {
     this.accepted += units
   }
 
+  /** The units of each view the last take() gave. */
+  takenUnits: number[] = []
+
   /** Takes what is pending, at most IOV_MAX pieces. */
   take (): Buffer[] {
     this.#cut()
     const views = this.#pieces.splice(0, IOV_MAX)
-    for (const count of this.#pieceUnits.splice(0, IOV_MAX)) this.submitted += count
+    this.takenUnits = this.#pieceUnits.splice(0, IOV_MAX)
+    for (const count of this.takenUnits) this.submitted += count
     return views
+  }
+
+  /**
+   * What was taken and not written goes back in front, standing for
+   * `units` (counted with its last view: taken again whole, or not done).
+   */
+  putBack (views: Buffer[], units: number): void {
+    this.#pieces.unshift(...views)
+    this.#pieceUnits.unshift(...views.map((_, i) => i === views.length - 1 ? units : 0))
+    this.submitted -= units
   }
 
   /** The bytes pending (what sonic-boom's retryEAGAIN calls remaining). */
@@ -93,6 +107,8 @@ interface Waiter {
   target: number
   resolve: () => void
   reject: (error: Error) => void
+  /** Told of a failure as it happens (the promise's handlers run later). */
+  failed?: (error: Error) => void
 }
 
 /** The flushes waiting for a position in the stream to be written. */
@@ -101,9 +117,9 @@ export class FlushWaiters {
   done = 0
   #waiting: Waiter[] = []
 
-  /** Resolves once everything before `target` is done. */
-  wait (target: number): Promise<void> {
-    return new Promise((resolve, reject) => this.#waiting.push({ target, resolve, reject }))
+  /** Resolves once everything before `target` is done; `failed` hears of a failure at once. */
+  wait (target: number, failed?: (error: Error) => void): Promise<void> {
+    return new Promise((resolve, reject) => this.#waiting.push({ target, resolve, reject, failed }))
   }
 
   /** Everything up to `done` is on disk: resolve the flushes it covers. */
@@ -114,8 +130,18 @@ export class FlushWaiters {
     this.#waiting.splice(0, i)
   }
 
+  /** The flushes waiting for more than `position` fail with `error`. */
+  failBeyond (position: number, error: Error): void {
+    const beyond = this.#waiting.findIndex((waiter) => waiter.target > position)
+    if (beyond < 0) return
+    for (const waiter of this.#waiting.splice(beyond)) {
+      waiter.failed?.(error)
+      waiter.reject(error)
+    }
+  }
+
   /** Every flush still waiting fails with `error`. */
   fail (error: Error): void {
-    for (const waiter of this.#waiting.splice(0)) waiter.reject(error)
+    this.failBeyond(-1, error)
   }
 }

@@ -4,7 +4,7 @@
 import { fdatasyncSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { native } from './binding'
-import { skipBytes } from './bytes'
+import { byteLength, skipBytes } from './bytes'
 import { engine, type Batch } from './engine'
 import type { LogWriterConfig, SyncCall } from './log_options'
 
@@ -100,9 +100,10 @@ export function unwrittenOf (batch: InFlight, atExit: boolean): Buffer[] | undef
 /**
  * Writes every view whole with fs.writeSync, then syncs as `sync` says;
  * the bytes written. A descriptor full or busy is waited for while
- * `retry` says so; else its error is thrown.
+ * `retry` says so; else its error is thrown (`progress.bytes`: what was
+ * written before it).
  */
-export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: SyncCall, retry: Retry): number {
+function writeAllSync (fd: number, views: readonly Uint8Array[], sync: SyncCall, retry: Retry, progress: { bytes: number }): number {
   let total = 0
   let left = views.reduce((sum, view) => sum + view.byteLength, 0)
   for (const view of views) {
@@ -111,7 +112,9 @@ export function writeAllSync (fd: number, views: readonly Uint8Array[], sync: Sy
     let done = 0
     while (done < view.byteLength) {
       try {
-        done += writeSync(fd, view, done)
+        const wrote = writeSync(fd, view, done)
+        done += wrote
+        progress.bytes += wrote
       } catch (error) {
         // A non-blocking descriptor (a pipe) is full: wait for its reader.
         const code = (error as NodeJS.ErrnoException).code
@@ -155,28 +158,58 @@ export class WriteRetries {
 interface Taken {
   readonly units: number
   take: () => Buffer[]
+  /** The units of each view the last take() gave. */
+  readonly takenUnits: readonly number[]
+  putBack: (views: Buffer[], units: number) => void
 }
 
 /**
  * Writes with fs.writeSync what the batch in flight has not written
  * (first: in order, and once; the batch is then taken over) and everything
- * pending; the bytes written.
+ * pending; the bytes written. If a write fails, what it did not write is
+ * given back (to the batch, or to the pending lines) before the error is
+ * thrown: nothing taken is lost, as sonic-boom keeps it for the next write.
  */
 export function writeTaken (fd: number, pending: Taken, batch: (InFlight & { rest: Buffer[], takenOver: boolean }) | undefined,
   sync: SyncCall, retries: WriteRetries, atExit: boolean): number {
   // take() takes at most IOV_MAX pieces: the rest go in further rounds.
   let views = pending.take()
   const rest = batch === undefined || batch.takenOver ? undefined : unwrittenOf(batch, atExit)
+  let batchPart: Buffer[] = []
   if (rest !== undefined) {
-    views = rest.concat(views)
+    batchPart = rest
     batch!.rest = []
     batch!.takenOver = true
   }
   let written = 0
   for (;;) {
-    written += writeAllSync(fd, views, sync, retries.allow)
+    const progress = { bytes: 0 }
+    try {
+      written += writeAllSync(fd, batchPart.length > 0 ? batchPart.concat(views) : views, sync, retries.allow, progress)
+    } catch (error) {
+      giveBack(pending, views, batchPart, batch, progress.bytes)
+      throw error
+    }
+    batchPart = []
     retries.reset()
     if (pending.units === 0) return written
     views = pending.take()
   }
+}
+
+// What a failed writeTaken round did not write of the batch's part goes
+// back to the batch (which writes it on), of the pending views back to the
+// pending lines, with the units of every view not wholly written.
+function giveBack (pending: Taken, views: Buffer[], batchPart: Buffer[], batch: { rest: Buffer[], takenOver: boolean } | undefined,
+  wrote: number): void {
+  const inBatch = byteLength(batchPart)
+  if (wrote < inBatch) {
+    batch!.rest = skipBytes(batchPart, wrote)
+    batch!.takenOver = false
+  }
+  let skip = Math.max(0, wrote - inBatch)
+  let i = 0
+  while (i < views.length && skip >= views[i].byteLength) skip -= views[i++].byteLength
+  const units = pending.takenUnits.slice(i).reduce((sum, n) => sum + n, 0)
+  if (i < views.length) pending.putBack(skipBytes(views.slice(i), skip), units)
 }

@@ -2,7 +2,7 @@
 // a real full disk and real SIGKILLs.
 import t from 'tap'
 import { constants as osConstants } from 'node:os'
-import { spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import {
   closeSync, constants as fsConstants, open, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync,
@@ -456,41 +456,54 @@ t.test(`end, finish, close; write after end; destroy (${backend})`, async (t) =>
   t.equal(log.end(() => called++), log)
   t.equal(log.writable, false)
   log.end(() => called++)
-  t.equal(log.write('late\n'), false)
-  const [error] = await once(log, 'error')
-  t.match(error, { code: 'ERR_STREAM_WRITE_AFTER_END' })
+  // As sonic-boom's: a write after end() and before the close is taken, and written before it.
+  t.equal(log.write('late\n'), true)
   await closed(log)
   t.same(events, ['ready', 'finish', 'close'])
   t.equal(called, 2)
-  t.equal(readFileSync(path, 'utf8'), 'one\n')
-  await log.flush()
-  const afterClose = await new Promise((resolve) => log.end(resolve))
-  t.equal(afterClose, undefined, 'end(cb) after close: cb at once')
+  t.equal(readFileSync(path, 'utf8'), 'one\nlate\n')
+  // Once closed, as sonic-boom's (destroyed by then): write() and end() throw, flush() fails.
+  t.equal(log.destroyed, true)
+  t.throws(() => log.write('closed\n'), { code: 'ERR_STREAM_DESTROYED', message: 'LogWriter destroyed' })
+  t.throws(() => log.end(), { code: 'ERR_STREAM_DESTROYED' })
+  await t.rejects(log.flush(), { code: 'ERR_STREAM_DESTROYED' })
+  t.equal(await new Promise((resolve) => { void log.flush(resolve) }) instanceof Error, true, 'flush(cb) after the close: cb(error)')
 
-  // destroy, as sonic-boom's: no more lines (write() throws), what write()
-  // took is written (sonic-boom's is in flight by then), then 'close'.
+  // destroy, as sonic-boom's: no more lines (write() throws); the write in
+  // flight is written (a write() with none in flight starts one, as
+  // sonic-boom's), what waits behind it is dropped, then 'close'.
   const gone = join(dir, 'destroyed.log')
   const destroyed = make({ dest: gone })
   const destroyedEvents: string[] = []
   for (const name of ['finish', 'close']) destroyed.on(name, () => destroyedEvents.push(name))
   await once(destroyed, 'ready')
   destroyed.write('in flight\n')
-  await new Promise((resolve) => setImmediate(resolve))
-  destroyed.write('pending\n')
   const flushed = destroyed.flush()
   const flushedCb = new Promise((resolve) => { void destroyed.flush(resolve) })
+  destroyed.write('behind it\n')
+  const dropped = destroyed.flush()
   t.equal(destroyed.destroy(), destroyed)
   destroyed.destroy()
   t.equal(destroyed.destroyed, true)
   t.throws(() => destroyed.write('after\n'), { code: 'ERR_STREAM_DESTROYED' }, 'a write after destroy() throws')
+  t.throws(() => destroyed.end(), { code: 'ERR_STREAM_DESTROYED' }, 'so does end()')
   await flushed
-  t.equal(await flushedCb, undefined, 'flushes of lines it wrote resolve')
+  t.equal(await flushedCb, undefined, 'flushes of the lines in flight resolve')
+  await t.rejects(dropped, { code: 'ERR_STREAM_DESTROYED' }, 'a flush of the lines dropped rejects')
   await closed(destroyed)
   t.same(destroyedEvents, ['close'], "no 'finish' without end()")
   await t.rejects(destroyed.flush(), { code: 'ERR_STREAM_DESTROYED' }, 'a flush after destroy() rejects')
-  t.equal(readFileSync(gone, 'utf8'), 'in flight\npending\n', 'every line written before destroy()')
+  t.equal(readFileSync(gone, 'utf8'), 'in flight\n', 'the line in flight is written, the one behind it dropped')
+  // Below minLength nothing is in flight: destroy() drops it.
+  const gathering = make({ dest: join(dir, 'gathering.log'), minLength: 100 })
+  await once(gathering, 'ready')
+  gathering.write('gathering\n')
+  gathering.destroy()
+  await closed(gathering)
+  t.equal(readFileSync(join(dir, 'gathering.log'), 'utf8'), '')
   // end() then destroy(): the end is done, as sonic-boom's ('finish').
   const both = make({ dest: join(dir, 'both.log') })
+  await once(both, 'ready')
   both.write('last\n')
   const bothEnded = new Promise((resolve) => both.end(resolve))
   both.destroy()
@@ -498,11 +511,16 @@ t.test(`end, finish, close; write after end; destroy (${backend})`, async (t) =>
   await closed(both)
   t.equal(readFileSync(join(dir, 'both.log'), 'utf8'), 'last\n')
 
-  // Destroyed while opening, and when idle.
+  // Destroyed while opening (what was written is dropped, a flush waiting fails), and when idle.
   const opening = make({ dest: join(dir, 'opening.log') })
   opening.write('x\n')
+  const openingFlush = new Promise((resolve) => { void opening.flush(resolve) })
+  const openingError = once(opening, 'error')
   opening.destroy()
+  t.match(await openingFlush, { code: 'ERR_STREAM_DESTROYED' })
+  t.match((await openingError)[0], { code: 'ERR_STREAM_DESTROYED' }, "and, as sonic-boom's, an 'error' for the flush waiting")
   await closed(opening)
+  t.equal(readFileSync(join(dir, 'opening.log'), 'utf8'), '')
   const idle = make({ dest: join(dir, 'idle.log') })
   await once(idle, 'ready')
   idle.destroy()
@@ -552,7 +570,7 @@ t.test(`given descriptors: fd or dest, stderr stays open (${backend})`, async (t
   t.equal(out.stdout, logLines(0, 500) + 'still open\n', 'fd 1 written, and not closed by end()')
 })
 
-t.test(`a full disk: 'error' with ENOSPC, earlier lines and other files intact (${backend})`, async (t) => {
+t.test(`a full disk: 'error' with ENOSPC, earlier lines and other files intact, nothing taken lost (${backend})`, async (t) => {
   const full = fullDisk(t)
   if (full === undefined) return
   const path = join(full, 'app.log')
@@ -568,19 +586,117 @@ t.test(`a full disk: 'error' with ENOSPC, earlier lines and other files intact (
   log.on('error', (error) => errors.push(error))
   for (let i = 0; i < 30000; i++) log.write(logLine(i))
   await t.rejects(log.flush(), { code: 'ENOSPC', syscall: 'write', path, message: `ENOSPC: no space left on device, write '${path}'` })
-  await closed(log)
   t.equal(errors.length, 1)
   t.match(errors[0], { code: 'ENOSPC', errno: -errno.ENOSPC })
   t.equal(readFileSync(path, 'utf8').slice(0, early.length), early, 'what was flushed before is intact')
   t.equal(readFileSync(neighbour, 'utf8'), other0, 'the other file on the disk is intact')
+  t.equal(log.destroyed, false, "as sonic-boom's, the writer goes on")
 
   // flushSync meets it too, as a throw.
-  const other = make({ dest: join(full, 'sync.log') })
+  // (With durability a batch waits for the loop to turn: flushSync takes it.)
+  const other = make({ dest: join(full, 'sync.log'), durability: 'data' })
+  other.on('error', () => {})
   await once(other, 'ready')
-  other.write('x'.repeat(2 << 20))
+  const big = 'x'.repeat(2 << 20)
+  // Two pieces: the first written whole, the second cut short by the full disk.
+  other.write(Buffer.from('head\n'))
+  other.write(big)
   t.throws(() => other.flushSync(), { code: 'ENOSPC', syscall: 'write' })
-  other.destroy()
-  await closed(other)
+
+  // end() on the full disk: the end gives up, end(cb) gets the error, the file closes (no 'finish').
+  const ending = make({ dest: join(full, 'ending.log') })
+  ending.on('error', () => {})
+  let finished = false
+  ending.on('finish', () => { finished = true })
+  await once(ending, 'ready')
+  ending.write(big)
+  t.match(await new Promise((resolve) => ending.end(resolve)), { code: 'ENOSPC', syscall: 'write' }, 'end(cb) hears of it')
+  await closed(ending)
+  t.equal(finished, false)
+
+  // destroy() with the batch in flight, which then fails: it closes all the same.
+  const destroyed = make({ dest: join(full, 'destroyed.log') })
+  destroyed.on('error', () => {})
+  await once(destroyed, 'ready')
+  destroyed.write(big)
+  destroyed.destroy()
+  await closed(destroyed)
+
+  // A reopen() asked for while the batch fails goes on after it.
+  // (The reopened file is written at once, as sonic-boom's: that fails too.)
+  const rotating = make({ dest: join(full, 'rotating.log') })
+  const rotatingErrors: unknown[] = []
+  rotating.on('error', (error) => rotatingErrors.push(error))
+  await once(rotating, 'ready')
+  rotating.write(big)
+  rotating.reopen()
+  // Not events.once: it rejects on the 'error' that comes first.
+  await new Promise((resolve) => rotating.once('ready', resolve))
+  t.match(rotatingErrors[0], { code: 'ENOSPC' })
+
+  // Room again (the tmpfs made larger): what each took is written, once, in order.
+  execFileSync('mount', ['-o', 'remount,size=8m', full])
+  await log.flush()
+  t.equal(readFileSync(path, 'utf8'), early + logLines(0, 30000), 'every line, after the failure too')
+  other.flushSync()
+  t.equal(readFileSync(join(full, 'sync.log'), 'utf8'), 'head\n' + big, 'what flushSync had not written, written by the next one')
+  await rotating.flush()
+  t.equal(readFileSync(join(full, 'rotating.log'), 'utf8'), big, 'the reopened file gets what the failed batch kept')
+  for (const writer of [log, other, rotating]) writer.end()
+  await Promise.all([log, other, rotating].map(closed))
+  t.equal(errors.length, 1)
+})
+
+t.test(`a flushSync that fails gives the batch it took over its bytes back (${backend})`, async (t) => {
+  const full = fullDisk(t)
+  if (full === undefined) return
+  const dir = scratchDir(t)
+  // No batch: one piece written whole, the next cut short; the rest of it is kept.
+  const alone = make({ dest: join(full, 'alone.log'), durability: 'data' })
+  alone.on('error', () => {}) // its own batch meets the full disk too
+  await once(alone, 'ready')
+  const first = Buffer.alloc(1000, 0x61)
+  const rest = 'z'.repeat(2 << 20)
+  alone.write(first)
+  alone.write(rest)
+  t.throws(() => alone.flushSync(), { code: 'ENOSPC', syscall: 'write' })
+
+  const path = join(full, 'queued.log')
+  const log = make({ dest: path, durability: 'data' })
+  const errors: unknown[] = []
+  log.on('error', (error) => errors.push(error))
+  await once(log, 'ready')
+  // As in "flushSync takes over a batch still queued": the pool's threads
+  // blocked, a batch that goes to the pool waits queued; flushSync cancels
+  // it, takes its bytes, fails on the full disk and gives them back.
+  const fifos = [0, 1, 2, 3].map((i) => join(dir, `fifo${i}`))
+  for (const fifo of fifos) spawnSync('mkfifo', [fifo])
+  const blocked = fifos.map((fifo) => new Promise<number>((resolve) => open(fifo, 'r', (_, fd) => resolve(fd))))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const big = 'y'.repeat(2 << 20)
+  log.write(big)
+  await new Promise((resolve) => setImmediate(resolve)) // the batch is submitted
+  try {
+    log.flushSync()
+    // io_uring: the batch may be running already; flushSync had nothing to write.
+    t.equal(backend, 'io_uring', 'only a batch already running is not taken over')
+  } catch (error) {
+    t.match(error, { code: 'ENOSPC', syscall: 'write' })
+  }
+  for (const fifo of fifos) closeSync(openSync(fifo, 'w'))
+  for (const fd of await Promise.all(blocked)) closeSync(fd)
+  // The batch goes on with what it got back, and meets the full disk too.
+  while (errors.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.match(errors[0], { code: 'ENOSPC' })
+  execFileSync('mount', ['-o', 'remount,size=8m', full])
+  await log.flush()
+  t.equal(readFileSync(path, 'utf8'), big, 'every byte once')
+  alone.flushSync()
+  t.equal(readFileSync(join(full, 'alone.log'), 'utf8'), first.toString() + rest, 'every byte once')
+  log.end()
+  alone.end()
+  await closed(log)
+  await closed(alone)
 })
 
 t.test(`a full pipe (EAGAIN) is waited for, not an error (${backend})`, async (t) => {

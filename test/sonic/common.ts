@@ -44,6 +44,9 @@ export function file (): string {
   return join(scratch, `sonic-boom-${process.pid}-${count++}`)
 }
 
+/** The message of what throws or fails after destroy(): what the ports change of it, as it names the stream. */
+export const DESTROYED: string = PEER === 'sonic-boom' ? 'SonicBoom destroyed' : 'LogWriter destroyed'
+
 export interface PortOptions {
   /** Why the project does not pass this test today (tap todo); ignored for the peer. */
   todo?: string

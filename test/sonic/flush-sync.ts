@@ -235,11 +235,7 @@ test('throw error in flushSync on EAGAIN', (t, end) => {
   stream.on('close', () => {
     t.assert.ok('close emitted')
   })
-}, {
-  todo: 'a flushSync() that throws (retryEAGAIN said no) drops the lines it took (sonic-boom keeps them and writes ' +
-    'them with the next write)',
-  timeout: 5000
-})
+}, { timeout: 5000 })
 
 // sonic-boom 5.0.2's tests from here on.
 for (const contentMode of ['utf8', 'buffer']) {
@@ -283,11 +279,7 @@ for (const contentMode of ['utf8', 'buffer']) {
         t.assert.equal(read(), 'hello\nworld\n')
       }, 30)
     })
-  }, {
-    todo: 'LogWriter has no _writing (sonic-boom\'s internal flag: a write, or its EAGAIN retry, in flight); the rest of ' +
-      'the test passes',
-    timeout: 3000
-  })
+  }, { timeout: 3000 })
 }
 
 test('flushSync while reopening writes to the previous file', (t, end) => {
@@ -311,6 +303,5 @@ test('flushSync while reopening writes to the previous file', (t, end) => {
     })
   })
 }, {
-  todo: 'LogWriter has no _writing (sonic-boom\'s internal flag: a write, or the reopen\'s open, in flight); the rest of the test passes',
   timeout: 3000
 })
