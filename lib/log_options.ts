@@ -42,6 +42,13 @@ export interface LogWriterOptions {
    * and the bytes pending after them; default: always.
    */
   retryEAGAIN?: (error: NodeJS.ErrnoException, writing: number, remaining: number) => boolean
+  /**
+   * sonic-boom's: how it keeps what write() takes, 'utf8' (default) or
+   * 'buffer'. LogWriter keeps either as it comes (strings gathered, Buffers
+   * as views, never copied), so both are the same here; anything else is
+   * refused, as sonic-boom refuses it.
+   */
+  contentMode?: 'utf8' | 'buffer'
   /** sonic-boom's largest write (16 KiB by default); minLength must be below it. Not yet applied to the writes. */
   maxWrite?: number
   /** sonic-boom: give up (an 'error', or flushSync throws) after this many retries in a row; 0: never. */
@@ -119,6 +126,9 @@ export function parseLogWriterOptions (options: unknown): LogWriterConfig {
   const retryEAGAIN = opts.retryEAGAIN as LogWriterConfig['retryEAGAIN'] | undefined
   if (retryEAGAIN !== undefined && typeof retryEAGAIN !== 'function') {
     throw invalidArgType('options.retryEAGAIN', 'of type function', retryEAGAIN)
+  }
+  if (opts.contentMode !== undefined && opts.contentMode !== 'utf8' && opts.contentMode !== 'buffer') {
+    throw invalidArgValue('options.contentMode', opts.contentMode, "must be 'utf8' or 'buffer'")
   }
   const size = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number =>
     opts[key] === undefined ? fallback : validateInteger(opts[key], `options.${key}`, min, max)

@@ -791,20 +791,21 @@ t.test(`bad options throw at once (${backend})`, async (t) => {
     { name: 'maxLength a string', options: { dest, maxLength: '1' }, code: 'ERR_INVALID_ARG_TYPE', message: /options.maxLength/ },
     { name: 'periodicFlush NaN', options: { dest, periodicFlush: NaN }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ },
     { name: 'periodicFlush past a timer', options: { dest, periodicFlush: 2 ** 31 }, code: 'ERR_OUT_OF_RANGE', message: /options.periodicFlush/ },
-    { name: 'flushInterval past a timer', options: { dest, flushInterval: 2 ** 31 }, code: 'ERR_OUT_OF_RANGE', message: /options.flushInterval/ }
+    { name: 'flushInterval past a timer', options: { dest, flushInterval: 2 ** 31 }, code: 'ERR_OUT_OF_RANGE', message: /options.flushInterval/ },
+    { name: 'unknown contentMode', options: { dest, contentMode: 'binary' }, code: 'ERR_INVALID_ARG_VALUE', message: /'options.contentMode' must be 'utf8' or 'buffer'. Received 'binary'/ }
   ]
   for (const row of rows) {
     t.throws(() => new LogWriter(bad(row.options)), { code: row.code, message: row.message }, row.name)
   }
   t.equal(existsSync(dest), false, 'nothing was opened')
   // Good ones that look odd: fsync: true is durability 'full'; fsync: false is accepted; sync takes any value, as sonic-boom's.
-  for (const options of [{ fsync: true }, { fsync: true, durability: 'full' }, { fsync: false, durability: 'data' }, { sync: false }, { sync: '0' }, { sync: 1, mode: -0 }]) {
+  for (const options of [{ fsync: true }, { fsync: true, durability: 'full' }, { fsync: false, durability: 'data' }, { sync: false }, { sync: '0' }, { sync: 1, mode: -0 }, { contentMode: 'buffer' }, { contentMode: 'utf8' }]) {
     const log = make({ dest, ...options } as LogWriterOptions)
     log.write('ok\n')
     log.end()
     await closed(log)
   }
-  t.equal(readFileSync(dest, 'utf8'), 'ok\n'.repeat(6))
+  t.equal(readFileSync(dest, 'utf8'), 'ok\n'.repeat(8))
   // Method arguments.
   const log = make({ dest })
   t.throws(() => log.flush(bad('no')), { code: 'ERR_INVALID_ARG_TYPE', message: /"cb" argument must be of type function/ })
